@@ -1,0 +1,122 @@
+"""The iam-user action `deactivate-exposed-keys`."""
+import json
+import logging
+
+from botocore.exceptions import ClientError
+from c7n.actions import BaseAction
+from c7n.exceptions import PolicyExecutionError, PolicyValidationError
+from c7n.resources.iam import User
+from c7n.utils import local_session, type_schema
+
+from c7n_exposedkeys import recipients
+from c7n_exposedkeys.filters import ANNOTATION, ExposedKeys
+
+log = logging.getLogger('custodian.exposedkeys')
+
+OUTCOMES = ('deactivated', 'already-inactive', 'gone', 'no-key-id', 'failed')
+OUTPUT_FILE = 'deactivate-exposed-keys.json'
+
+
+@User.action_registry.register('deactivate-exposed-keys')
+class DeactivateExposedKeys(BaseAction):
+    """Set the keys that ``exposed-keys`` flagged to Inactive; never delete them.
+
+    Only the keys in the user's ``c7n:exposed-keys`` annotation are touched,
+    and only after ListAccessKeys shows that user owns them and they are
+    Active, so a false alarm is undone by setting the key Active again.
+    Each entry gets an ``Outcome``: ``deactivated``, ``already-inactive``,
+    ``gone`` (user or key no longer exists), ``no-key-id`` (Trusted Advisor
+    named no key) or ``failed: <error code>``. Failures never stop the
+    policy: later actions such as ``notify`` still run. Outcomes are written
+    to ``deactivate-exposed-keys.json`` in the policy's output folder and
+    counted in the ``ExposedKeys`` metric with an ``Outcome`` dimension.
+
+    A ``notify`` in the same policy whose recipients still hold a
+    ``{placeholder}`` (no ``--vars-file`` given) fails the policy after the
+    keys are deactivated, so nothing is sent to a literal placeholder.
+
+    :example:
+
+    .. code-block:: yaml
+
+        policies:
+          - name: deactivate-exposed-keys
+            resource: iam-user
+            filters:
+              - exposed-keys
+            actions:
+              - deactivate-exposed-keys
+    """
+
+    schema = type_schema('deactivate-exposed-keys')
+    permissions = ('iam:ListAccessKeys', 'iam:UpdateAccessKey')
+
+    def validate(self):
+        if not any(isinstance(f, ExposedKeys) for f in self.manager.iter_filters()):
+            raise PolicyValidationError(
+                "policy:%s deactivate-exposed-keys needs the exposed-keys filter"
+                % self.manager.data.get('name'))
+        return self
+
+    def process(self, users):
+        unresolved = recipients.unresolved(self.manager.data)
+        client = local_session(self.manager.session_factory).client('iam')
+        results = []
+        for user in users:
+            results.extend(self.process_user(client, user))
+        self.report(results)
+        if unresolved:
+            raise PolicyExecutionError(
+                "policy:%s keys were deactivated but notify was not sent: recipient %s "
+                "has no value; pass it with --vars-file (see policies/vars.example.yml)"
+                % (self.manager.data.get('name'), ', '.join(unresolved)))
+
+    def process_user(self, client, user):
+        name = user['UserName']
+        entries = user.get(ANNOTATION, [])
+        try:
+            listed = self.manager.retry(
+                client.list_access_keys, UserName=name,
+                ignore_err_codes=('NoSuchEntity',))
+        except ClientError as e:
+            listed, failure = None, 'failed: %s' % e.response['Error']['Code']
+        else:
+            failure = None
+        status = {k['AccessKeyId']: k['Status']
+                  for k in (listed or {}).get('AccessKeyMetadata', [])}
+        for entry in entries:
+            key = entry.get('AccessKeyId')
+            if not key:
+                entry['Outcome'] = 'no-key-id'
+            elif failure:
+                entry['Outcome'] = failure
+            elif key not in status:
+                entry['Outcome'] = 'gone'
+            elif status[key] != 'Active':
+                entry['Outcome'] = 'already-inactive'
+            else:
+                entry['Outcome'] = self.deactivate(client, name, key)
+            log.log(
+                logging.ERROR if entry['Outcome'].startswith('failed') else logging.INFO,
+                "exposed-keys: user:%s key:%s fraud:%s case:%s outcome:%s",
+                name, key, entry.get('FraudType'), entry.get('CaseId'), entry['Outcome'])
+        return [dict(entry, UserName=name) for entry in entries]
+
+    def deactivate(self, client, name, key):
+        try:
+            self.manager.retry(
+                client.update_access_key,
+                UserName=name, AccessKeyId=key, Status='Inactive')
+        except ClientError as e:
+            code = e.response['Error']['Code']
+            return 'gone' if code == 'NoSuchEntity' else 'failed: %s' % code
+        return 'deactivated'
+
+    def report(self, results):
+        self.manager.ctx.output.write_file(OUTPUT_FILE, json.dumps(results, indent=2))
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for r in results:
+            counts[r['Outcome'].split(':')[0]] += 1
+        for outcome, count in counts.items():
+            self.manager.ctx.metrics.put_metric(
+                'ExposedKeys', count, 'Count', Scope='Policy', Outcome=outcome)

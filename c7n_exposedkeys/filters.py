@@ -1,0 +1,116 @@
+"""The iam-user filter `exposed-keys`."""
+from c7n.filters import Filter
+from c7n.resources.iam import User
+from c7n.utils import type_schema
+
+from c7n_exposedkeys import findings, trustedadvisor
+
+ANNOTATION = 'c7n:exposed-keys'
+MATCHED = 'c7n:matched-keys'
+MATCH_TYPE = 'exposed'
+ENTRY_FIELDS = (
+    'AccessKeyId', 'FraudType', 'CaseId', 'TimeUpdated', 'Deadline', 'Location',
+    'UsageUsdPerDay', 'IsSuppressed', 'Status')
+
+
+@User.filter_registry.register('exposed-keys')
+class ExposedKeys(Filter):
+    """IAM users whose access keys AWS Trusted Advisor flags as exposed.
+
+    Reads the "Exposed Access Keys" check (id 12Fnkpl8Y5) once per account per
+    run, through the Support API in the partition's support region; it needs a
+    Business, Enterprise On-Ramp or Enterprise support plan. A user matches
+    when a row with status ``error`` or ``warning`` names it; ``ok`` rows never
+    match, and root-account rows are logged, never matched to IAM users.
+
+    Each matched user gets ``c7n:exposed-keys``, one entry per flagged key
+    (``AccessKeyId``, ``FraudType``, ``CaseId``, ``TimeUpdated``, ``Deadline``,
+    ``Location``, ``UsageUsdPerDay``, ``IsSuppressed``, ``Status``), and the
+    keys are merged into ``c7n:matched-keys`` so ``remove-keys`` with
+    ``matched: true`` acts on the same keys. A missing cell stays null: a key
+    is never let go over a missing detail. A row with no key id still matches
+    its user, with ``AccessKeyId`` null.
+
+    ``fraud-types`` (case-insensitive) narrows by fraud type, though a row
+    with an empty fraud type always matches; ``statuses`` picks ``error``
+    and/or ``warning``; ``include-suppressed: false`` skips suppressed rows.
+
+    :example:
+
+    .. code-block:: yaml
+
+        policies:
+          - name: iam-users-with-exposed-keys
+            resource: iam-user
+            filters:
+              - type: exposed-keys
+                fraud-types: [Exposed, Potentially compromised]
+                statuses: [error, warning]
+                include-suppressed: true
+            actions:
+              - deactivate-exposed-keys
+    """
+
+    schema = type_schema(
+        'exposed-keys',
+        **{
+            'fraud-types': {'type': 'array', 'minItems': 1,
+                            'items': {'type': 'string', 'minLength': 1}},
+            'statuses': {'type': 'array', 'minItems': 1, 'uniqueItems': True,
+                         'items': {'enum': list(findings.EXPOSED_STATUSES)},
+                         'default': list(findings.EXPOSED_STATUSES)},
+            'include-suppressed': {'type': 'boolean', 'default': True},
+        })
+    schema_alias = False
+    permissions = trustedadvisor.PERMISSIONS
+    annotation_key = ANNOTATION
+    matched_annotation_key = MATCHED
+
+    def process(self, resources, event=None):
+        check = trustedadvisor.get_check_result(self.manager)
+        by_name = {r['UserName'].lower(): r for r in resources}
+        flagged = {}
+        for row in check.rows:
+            if not self.selects(row):
+                continue
+            user = None if row['IsRoot'] else by_name.get(row['UserName'].lower())
+            if user is None:
+                if row['IsRoot'] or row['UserName'].lower() == findings.ROOT_NAME:
+                    check.warn_root(row)
+                else:
+                    self.log.warning(
+                        "exposed-keys: account:%s user:%s key:%s is flagged but not among "
+                        "the %d users this policy sees (deleted, or removed by an earlier "
+                        "filter)", check.account_id, row['UserName'], row['AccessKeyId'],
+                        len(resources))
+                continue
+            entries = flagged.setdefault(user['UserName'], [])
+            if row['AccessKeyId'] is None or row['AccessKeyId'] not in {
+                    e['AccessKeyId'] for e in entries}:
+                entries.append({k: row[k] for k in ENTRY_FIELDS})
+
+        matched = []
+        for r in resources:
+            entries = flagged.get(r['UserName'])
+            if not entries:
+                continue
+            r[ANNOTATION] = entries
+            self.merge_annotation(r, MATCHED, [
+                {'AccessKeyId': e['AccessKeyId'], 'c7n:match-type': MATCH_TYPE}
+                for e in entries if e['AccessKeyId']])
+            matched.append(r)
+        self.log.info(
+            "exposed-keys: account:%s users:%d matched:%d keys:%d",
+            check.account_id, len(resources), len(matched),
+            sum(len(v) for v in flagged.values()))
+        return matched
+
+    def selects(self, row):
+        if row['Status'] not in self.data.get('statuses', findings.EXPOSED_STATUSES):
+            return False
+        if row['IsSuppressed'] and not self.data.get('include-suppressed', True):
+            return False
+        wanted = self.data.get('fraud-types')
+        if wanted and row['FraudType'] is not None:
+            return row['FraudType'].lower() in {f.lower() for f in wanted}
+        return True
