@@ -1,0 +1,54 @@
+"""The /_localaws/ control endpoints: seed, reset, and read state back.
+
+They never count as AWS calls, so tests can inspect state without
+disturbing the call log they assert on.
+"""
+
+import json
+from urllib.parse import parse_qs
+
+from moto.moto_api._internal.models import moto_api_backend
+
+from . import motostate
+from .calls import read_body
+
+PREFIX = "/_localaws/"
+
+
+def reply(status, payload):
+    body = json.dumps(payload).encode("utf-8")
+    return status, [("Content-Type", "application/json")], body
+
+
+def handle(app, environ):
+    method = environ.get("REQUEST_METHOD", "GET")
+    route = environ.get("PATH_INFO", "")[len(PREFIX):].rstrip("/")
+    query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    account = query.get("account", motostate.DEFAULT_ACCOUNT)
+
+    if (method, route) == ("GET", "calls"):
+        return reply(200, {"calls": app.calls.list()})
+    if (method, route) == ("POST", "calls/reset"):
+        app.calls.reset()
+        return reply(200, {"ok": True})
+    if (method, route) == ("POST", "seed"):
+        try:
+            app.seed(json.loads(read_body(environ) or b"{}"))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            return reply(400, {"error": f"bad seed document: {err!r}"})
+        return reply(200, {"ok": True})
+    if (method, route) == ("POST", "reset"):
+        moto_api_backend.reset()
+        app.trusted_advisor.reset()
+        app.calls.reset()
+        return reply(200, {"ok": True})
+    if (method, route) == ("GET", "keys"):
+        return reply(200, {"keys": motostate.keys(account)})
+    if method == "GET" and route.startswith("queue/"):
+        name = route[len("queue/"):]
+        region = query.get("region", motostate.REGION)
+        try:
+            return reply(200, {"messages": motostate.queue_messages(name, account, region)})
+        except KeyError:
+            return reply(404, {"error": f"no queue {name} in {account}/{region}"})
+    return reply(404, {"error": f"no control endpoint {method} {route}"})
