@@ -17,9 +17,11 @@ from placebo.serializer import Format, get_deserializer
 import pill
 
 FILE_NAME = re.compile(r"^(?P<prefix>[a-z0-9.-]+)\.(?P<operation>[A-Za-z0-9]+)_(?P<index>[1-9]\d*)\.json$")
-# A 40-character base64 run with both cases and a digit or symbol: the shape of
-# an AWS secret access key (a 40-char lowercase hex digest does not match).
-SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
+# A standalone 40-character base64 run with both cases and a digit or symbol:
+# the shape of an AWS secret access key. Not part of a longer run, a host name
+# or a file name, so hex digests and documentation URLs in Trusted Advisor
+# descriptions do not match.
+SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9+/.:_-])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=._-])")
 
 FILES = sorted(pill.PLACEBO_DIR.glob("**/*.json"))
 
@@ -222,3 +224,5 @@ def test_secrets_are_rejected():
         check_no_secrets(json.dumps({"Note": fake}), {})
     check_no_secrets(json.dumps({"SecretAccessKey": pill.EXAMPLE_SECRET}),
                      {"SecretAccessKey": pill.EXAMPLE_SECRET})
+    url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/MFADeviceStatus.html"
+    check_no_secrets(json.dumps({"description": url}), {})
