@@ -1,0 +1,106 @@
+"""Conventions every element and shipped policy must keep (c7n's own meta tests, for us)."""
+import inspect
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from c7n.config import Config
+from c7n.exceptions import PolicyValidationError
+from c7n.loader import PolicyLoader
+from c7n.resources import load_resources
+
+import c7n_exposedkeys
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY_FILES = [p for p in sorted((ROOT / 'policies').glob('*.yml'))
+                if 'policies' in yaml.safe_load(p.read_text())]
+
+
+def elements():
+    load_resources(('aws.iam-user',))
+    c7n_exposedkeys.initialize()
+    from c7n.resources.iam import User
+    return [User.filter_registry.get('exposed-keys'),
+            User.action_registry.get('deactivate-exposed-keys')]
+
+
+def load(data, validate=True):
+    loader = PolicyLoader(Config.empty(account_id='123456789012', region='us-east-1'))
+    collection = loader.load_data(data, 'memory://test', validate=validate)
+    for p in collection:
+        p.validate()
+    return list(collection)
+
+
+def docstring_examples(klass):
+    doc = inspect.getdoc(klass)
+    blocks = re.findall(r'\.\. code-block:: yaml\n\n((?:\s+.*\n?)+)', doc)
+    return [yaml.safe_load(textwrap.dedent(b)) for b in blocks]
+
+
+@pytest.mark.parametrize('element', elements(), ids=lambda e: e.type)
+def test_element_conventions(element):
+    assert element.schema['properties']['type']['enum'] == [element.type]
+    assert element.schema['additionalProperties'] is False
+    assert element.permissions and all(
+        re.fullmatch(r'[a-z0-9-]+:[A-Za-z]+', p) for p in element.permissions)
+    examples = docstring_examples(element)
+    assert examples, 'docstring needs a full YAML example'
+    for example in examples:
+        assert load(example)
+
+
+def test_typo_in_an_option_is_a_validation_error():
+    with pytest.raises(PolicyValidationError, match='fraud-type'):
+        load({'policies': [{'name': 'p', 'resource': 'iam-user', 'filters': [
+            {'type': 'exposed-keys', 'fraud-type': ['Exposed']}]}]})
+
+
+@pytest.mark.parametrize('statuses', [['ok'], [], ['error', 'error']])
+def test_statuses_only_take_error_and_warning(statuses):
+    with pytest.raises(PolicyValidationError):
+        load({'policies': [{'name': 'p', 'resource': 'iam-user', 'filters': [
+            {'type': 'exposed-keys', 'statuses': statuses}]}]})
+
+
+def test_action_without_the_filter_fails_validation():
+    with pytest.raises(PolicyValidationError, match='policy:p .*needs the exposed-keys filter'):
+        load({'policies': [{'name': 'p', 'resource': 'iam-user',
+                            'actions': ['deactivate-exposed-keys']}]})
+
+
+def test_action_with_the_filter_inside_a_block_validates():
+    assert load({'policies': [{'name': 'p', 'resource': 'iam-user',
+                               'filters': [{'or': [{'type': 'exposed-keys'}]}],
+                               'actions': ['deactivate-exposed-keys']}]})
+
+
+@pytest.mark.parametrize('path', POLICY_FILES, ids=lambda p: p.name)
+def test_shipped_policies_validate_and_explain_themselves(path):
+    data = yaml.safe_load(path.read_text())
+    elements()
+    for policy in load(data):
+        meta = policy.data.get('metadata', {})
+        assert len(policy.data.get('description', '').split()) >= 10, policy.name
+        assert meta.get('severity') in ('critical', 'high', 'medium', 'low'), policy.name
+        assert isinstance(meta.get('risk'), str) and len(meta['risk'].split()) >= 5
+        steps = meta.get('remediation')
+        assert isinstance(steps, list) and steps and all(isinstance(s, str) for s in steps)
+
+
+def test_iam_policy_document_grants_every_call_the_policies_make():
+    doc = json.loads((ROOT / 'policies' / 'iam-policy.json').read_text())
+    granted = set()
+    for statement in doc['Statement']:
+        assert statement['Effect'] == 'Allow'
+        actions = statement['Action']
+        granted.update([actions] if isinstance(actions, str) else actions)
+    needed = {'iam:ListAccountAliases'}  # notify reads the alias but doesn't declare it
+    for path in POLICY_FILES:
+        for policy in load(yaml.safe_load(path.read_text())):
+            needed |= set(policy.get_permissions())
+    assert needed <= granted, sorted(needed - granted)
+    assert not any(a.startswith('iam:Delete') or a.endswith('*') for a in granted)
