@@ -188,7 +188,8 @@ def flight_fixture(request, monkeypatch, tmp_path):
         if record:
             aws = request.getfixturevalue("local_aws")
             aws.reset()
-            aws.seed(seed or {})
+            if seed:
+                aws.seed(seed)
             for key, value in aws.env(str(tmp_path)).items():
                 monkeypatch.setenv(key, value)
         # c7n caches sessions per thread for 45 minutes: never reuse another test's.
