@@ -13,12 +13,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-# AWS documentation example credentials; localaws never sees a real key.
-FAKE_ACCESS_KEY = "AKIAI44QH8DHBEXAMPLE"
-FAKE_SECRET_KEY = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
-REGION = "us-east-1"
-DEFAULT_ACCOUNT = "123456789012"
-ROLE_NAME = "custodian"
+from .defaults import DEFAULT_ACCOUNT, FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION, ROLE_NAME
+
 PASSED_THROUGH = ("PATH", "LANG", "LC_ALL")
 # Ignore proxy settings: the server is always on loopback.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -37,6 +33,7 @@ class LocalAWS:
         self.endpoint = None
         self._proc = None
         self._stderr = None
+        self._session = None
 
     def __enter__(self):
         self.start()
@@ -180,8 +177,11 @@ class LocalAWS:
                 "aws_secret_access_key": assumed["SecretAccessKey"],
                 "aws_session_token": assumed["SessionToken"],
             }
-        session = boto3.Session(botocore_session=_isolated_botocore_session(), region_name=REGION)
-        return session.client(service, endpoint_url=self.endpoint, config=config, **credentials)
+        if self._session is None:
+            # One session: it caches service models, so later clients come cheap.
+            self._session = boto3.Session(
+                botocore_session=_isolated_botocore_session(), region_name=REGION)
+        return self._session.client(service, endpoint_url=self.endpoint, config=config, **credentials)
 
 
 def _drain(stream, lines):

@@ -7,8 +7,6 @@ disturbing the call log they assert on.
 import json
 from urllib.parse import parse_qs
 
-from moto.moto_api._internal.models import moto_api_backend
-
 from . import motostate
 from .calls import read_body
 
@@ -38,9 +36,7 @@ def handle(app, environ):
             return reply(400, {"error": f"bad seed document: {err!r}"})
         return reply(200, {"ok": True})
     if (method, route) == ("POST", "reset"):
-        moto_api_backend.reset()
-        app.trusted_advisor.reset()
-        app.calls.reset()
+        app.reset()
         return reply(200, {"ok": True})
     if (method, route) == ("GET", "keys"):
         return reply(200, {"keys": motostate.keys(account)})

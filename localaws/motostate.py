@@ -9,10 +9,9 @@ import json
 from moto.iam.models import iam_backends
 from moto.sqs.models import sqs_backends
 
-DEFAULT_ACCOUNT = "123456789012"
-REGION = "us-east-1"
+from .defaults import DEFAULT_ACCOUNT, REGION, ROLE_NAME
+
 PARTITION = "aws"
-ROLE_NAME = "custodian"
 # The AWS documentation's example secret; no seeded secret is ever used to sign.
 EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 KEY_STATUSES = ("Active", "Inactive")
@@ -23,7 +22,7 @@ def iam(account):
 
 
 def trust_policy():
-    # The fake caller key belongs to no account, so moto serves it as the default one.
+    # The fake caller key belongs to no account, so its calls come from the default one.
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [{

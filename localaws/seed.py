@@ -4,7 +4,10 @@ A seed document is plain JSON-able data:
 {"accounts": {"<account id>": {"users": [...], "queues": [...], "trusted_advisor": {...}}}}
 """
 
-MAIN = "123456789012"
+from .defaults import DEFAULT_ACCOUNT
+
+# The fake caller key maps to moto's default account, so that is the main one.
+MAIN = DEFAULT_ACCOUNT
 MEMBER = "111122223333"
 CHECKED_AT = "2026-12-03T09:12:44Z"
 

@@ -6,6 +6,7 @@ import json
 import signal
 import threading
 
+from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -26,6 +27,11 @@ class LocalAWSApp:
 
     def seed(self, doc):
         motostate.apply(doc, self.trusted_advisor)
+
+    def reset(self):
+        moto_api_backend.reset()
+        self.trusted_advisor.reset()
+        self.calls.reset()
 
     def support(self, environ, call):
         try:
