@@ -1,7 +1,14 @@
 """python -m localaws serve [--port 0] [--host 127.0.0.1] [--scenario demo]"""
 
 import argparse
+import os
 import sys
+
+
+def forget_host_aws_config():
+    """moto builds boto3 sessions of its own; a host AWS_PROFILE would break them."""
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        del os.environ[name]
 
 
 def main(argv=None):
@@ -16,6 +23,7 @@ def main(argv=None):
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
 
+    forget_host_aws_config()
     from .server import check_loopback, serve as run
 
     try:

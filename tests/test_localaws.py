@@ -304,3 +304,12 @@ def test_env_passes_nothing_from_the_host_but_path_and_locale(aws, tmp_path, mon
 def test_a_server_that_dies_is_reported_with_its_stderr():
     with pytest.raises(LocalAWSError, match="before READY(.|\n)*invalid choice"):
         LocalAWS(scenario="no-such-scenario").start()
+
+
+def test_host_aws_settings_reach_neither_server_nor_clients(monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-host-profile")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with LocalAWS(scenario="demo") as aws:
+        iam = aws.client("iam")
+        assert iam.meta.region_name == "us-east-1"
+        assert len(iam.list_users()["Users"]) == 12
