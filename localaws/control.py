@@ -7,8 +7,11 @@ disturbing the call log they assert on.
 import json
 from urllib.parse import parse_qs
 
+from moto.core.exceptions import ServiceException
+
 from . import motostate
 from .calls import read_body
+from .defaults import DEFAULT_ACCOUNT, REGION
 
 PREFIX = "/_localaws/"
 
@@ -22,7 +25,7 @@ def handle(app, environ):
     method = environ.get("REQUEST_METHOD", "GET")
     route = environ.get("PATH_INFO", "")[len(PREFIX):].rstrip("/")
     query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-    account = query.get("account", motostate.DEFAULT_ACCOUNT)
+    account = query.get("account", DEFAULT_ACCOUNT)
 
     if (method, route) == ("GET", "calls"):
         return reply(200, {"calls": app.calls.list()})
@@ -32,7 +35,8 @@ def handle(app, environ):
     if (method, route) == ("POST", "seed"):
         try:
             app.seed(json.loads(read_body(environ) or b"{}"))
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
+        # ServiceException: what moto refuses, e.g. a third key for one user
+        except (ValueError, KeyError, TypeError, AttributeError, ServiceException) as err:
             return reply(400, {"error": f"bad seed document: {err!r}"})
         return reply(200, {"ok": True})
     if (method, route) == ("POST", "reset"):
@@ -42,7 +46,7 @@ def handle(app, environ):
         return reply(200, {"keys": motostate.keys(account)})
     if method == "GET" and route.startswith("queue/"):
         name = route[len("queue/"):]
-        region = query.get("region", motostate.REGION)
+        region = query.get("region", REGION)
         try:
             return reply(200, {"messages": motostate.queue_messages(name, account, region)})
         except KeyError:

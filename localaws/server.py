@@ -76,7 +76,7 @@ def check_loopback(host):
         raise ValueError(f"localaws binds loopback addresses only, not {host}")
 
 
-def serve(host="127.0.0.1", port=0, scenario=None, verbose=False, out=None):
+def serve(host="127.0.0.1", port=0, scenario=None, verbose=False):
     """Serve until SIGTERM or SIGINT; print one READY line once listening."""
     from .seed import SCENARIOS
 
@@ -94,7 +94,7 @@ def serve(host="127.0.0.1", port=0, scenario=None, verbose=False, out=None):
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="localaws", daemon=True
     )
     thread.start()
-    print(f"READY http://{host}:{server.server_port}", file=out, flush=True)
+    print(f"READY http://{host}:{server.server_port}", flush=True)
     stop.wait()
     server.shutdown()
     server.server_close()

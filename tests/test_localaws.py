@@ -255,11 +255,15 @@ def test_reset_wipes_users_checks_and_calls(aws):
     assert check_result(aws.client("support"))["result"]["status"] == "not_available"
 
 
-def test_seed_refuses_a_key_id_owned_elsewhere(aws):
+def test_seed_refuses_a_key_id_owned_elsewhere_and_a_third_key(aws):
     doc = {"accounts": {MEMBER: {"users": [
         {"name": "mallory", "keys": [{"id": "AKIAIOSFODNN7EXAMPLE", "status": "Active"}]}]}}}
     with pytest.raises(LocalAWSError, match="400.*AKIAIOSFODNN7EXAMPLE"):
         aws.seed(doc)
+    third_key = {"accounts": {MAIN: {"users": [
+        {"name": "bob", "keys": [{"id": "AKIAIOSFODNN0EXAMPLE", "status": "Active"}]}]}}}
+    with pytest.raises(LocalAWSError, match="400.*AccessKeysPerUser"):
+        aws.seed(third_key)
 
 
 def test_bulk_seeds_ten_thousand_users_in_seconds(aws):
