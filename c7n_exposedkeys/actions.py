@@ -13,7 +13,14 @@ from c7n_exposedkeys.filters import ANNOTATION, ExposedKeys
 
 log = logging.getLogger('custodian.exposedkeys')
 
-OUTCOMES = ('deactivated', 'already-inactive', 'gone', 'no-key-id', 'failed')
+# Outcome -> metric name; a metric each, so an alarm can watch ExposedKeysFailed.
+OUTCOMES = {
+    'deactivated': 'ExposedKeysDeactivated',
+    'already-inactive': 'ExposedKeysAlreadyInactive',
+    'gone': 'ExposedKeysGone',
+    'no-key-id': 'ExposedKeysNoKeyId',
+    'failed': 'ExposedKeysFailed',
+}
 OUTPUT_FILE = 'deactivate-exposed-keys.json'
 
 
@@ -29,7 +36,9 @@ class DeactivateExposedKeys(BaseAction):
     named no key) or ``failed: <error code>``. Failures never stop the
     policy: later actions such as ``notify`` still run. Outcomes are written
     to ``deactivate-exposed-keys.json`` in the policy's output folder and
-    counted in the ``ExposedKeys`` metric with an ``Outcome`` dimension.
+    counted in c7n metrics: ``ExposedKeysDeactivated``,
+    ``ExposedKeysAlreadyInactive``, ``ExposedKeysGone``, ``ExposedKeysNoKeyId``
+    and ``ExposedKeysFailed`` (alarm on the last).
 
     A ``notify`` in the same policy whose recipients still hold a
     ``{placeholder}`` (no ``--vars-file`` given) fails the policy after the
@@ -119,4 +128,4 @@ class DeactivateExposedKeys(BaseAction):
             counts[r['Outcome'].split(':')[0]] += 1
         for outcome, count in counts.items():
             self.manager.ctx.metrics.put_metric(
-                'ExposedKeys', count, 'Count', Scope='Policy', Outcome=outcome)
+                OUTCOMES[outcome], count, 'Count', Scope='Policy')

@@ -69,7 +69,7 @@ def demo():
         # green: handled last week, key deliberately still Active; do not touch
         row("ok", "AKIAIOSFODNN3EXAMPLE", "dave", "Exposed", "12345678800",
             UPDATED_LAST_WEEK, repo + "notes/blob/main/README.md", "", "0"),
-        # suppressed (a legacy exclusion): TA does not count it as flagged
+        # suppressed (a legacy exclusion): still exposed, acted on by default
         row("error", "AKIAIOSFODNN4EXAMPLE", "erin", "Exposed", "12345678801",
             UPDATED_LAST_WEEK, repo + "sandbox/blob/main/.env", "", "0", suppressed=True),
         # Suspected without a key id: which of frank's keys is unknown
@@ -98,7 +98,8 @@ def demo():
 # What a correct remediation run over demo() leaves behind, per account:
 # "inactive": key -> user, keys that must end Inactive (one already is);
 # "unchanged": key -> seeded status, every other IAM key, to be left alone
-#   (unflagged, the green row, the suppressed row, and frank's key, whose row names no key);
+#   (unflagged, the green row, and frank's key, whose row names no key); suppressed rows
+#   are acted on, as the filter's include-suppressed defaults to true;
 # "root": root keys in the check, to be reported, never changed.
 DEMO_EXPECTED = {
     MAIN: {
@@ -108,11 +109,11 @@ DEMO_EXPECTED = {
             "AKIAI44QH8DH1EXAMPLE": "carol",
             "AKIAI44QH8DH4EXAMPLE": "grace",
             "AKIAI44QH8DH3EXAMPLE": "ci-deploy",
+            "AKIAIOSFODNN4EXAMPLE": "erin",      # suppressed, acted on by default
         },
         "unchanged": {
             "AKIAIOSFODNN1EXAMPLE": "Active",    # bob's other key
             "AKIAIOSFODNN3EXAMPLE": "Active",    # dave: ok row
-            "AKIAIOSFODNN4EXAMPLE": "Active",    # erin: suppressed row
             "AKIAIOSFODNN5EXAMPLE": "Active",    # frank: Suspected, no key id
             "AKIAIOSFODNN6EXAMPLE": "Active",
             "AKIAI44QH8DH5EXAMPLE": "Active",
