@@ -1,9 +1,13 @@
 """The iam-user filter `exposed-keys`."""
+import logging
+
 from c7n.filters import Filter
 from c7n.resources.iam import User
 from c7n.utils import type_schema
 
 from c7n_exposedkeys import findings, trustedadvisor
+
+log = logging.getLogger('custodian.exposedkeys')
 
 ANNOTATION = 'c7n:exposed-keys'
 MATCHED = 'c7n:matched-keys'
@@ -78,7 +82,7 @@ class ExposedKeys(Filter):
                 if row['IsRoot'] or row['UserName'].lower() == findings.ROOT_NAME:
                     check.warn_root(row)
                 else:
-                    self.log.warning(
+                    log.warning(
                         "exposed-keys: account:%s user:%s key:%s is flagged but not among "
                         "the %d users this policy sees (deleted, or removed by an earlier "
                         "filter)", check.account_id, row['UserName'], row['AccessKeyId'],
@@ -99,7 +103,7 @@ class ExposedKeys(Filter):
                 {'AccessKeyId': e['AccessKeyId'], 'c7n:match-type': MATCH_TYPE}
                 for e in entries if e['AccessKeyId']])
             matched.append(r)
-        self.log.info(
+        log.info(
             "exposed-keys: account:%s users:%d matched:%d keys:%d",
             check.account_id, len(resources), len(matched),
             sum(len(v) for v in flagged.values()))
