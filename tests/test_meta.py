@@ -104,3 +104,13 @@ def test_iam_policy_document_grants_every_call_the_policies_make():
             needed |= set(policy.get_permissions())
     assert needed <= granted, sorted(needed - granted)
     assert not any(a.startswith('iam:Delete') or a.endswith('*') for a in granted)
+
+
+@pytest.mark.parametrize('path', POLICY_FILES, ids=lambda p: p.name)
+def test_notify_subjects_use_the_mailers_jinja_placeholders(path):
+    # c7n passes notify subjects to c7n-mailer unexpanded, and the mailer renders them
+    # with Jinja: a single-brace {account_id} would reach the inbox as written.
+    for policy in yaml.safe_load(path.read_text())['policies']:
+        for action in policy.get('actions', ()):
+            if isinstance(action, dict) and 'subject' in action:
+                assert not re.search(r'(?<!\{)\{\s*\w+\s*\}(?!\})', action['subject'])
