@@ -83,16 +83,18 @@ class DeactivateExposedKeys(BaseAction):
     def process_user(self, client, user):
         name = user['UserName']
         entries = user.get(ANNOTATION, [])
-        try:
-            listed = self.manager.retry(
-                client.list_access_keys, UserName=name,
-                ignore_err_codes=('NoSuchEntity',))
-        except ClientError as e:
-            listed, failure = None, 'failed: %s' % e.response['Error']['Code']
-        else:
-            failure = None
-        status = {k['AccessKeyId']: k['Status']
-                  for k in (listed or {}).get('AccessKeyMetadata', [])}
+        status, failure = {}, None
+        if any(e.get('AccessKeyId') for e in entries):
+            # Only keys this user owns are written to, whatever the check said.
+            try:
+                listed = self.manager.retry(
+                    client.list_access_keys, UserName=name,
+                    ignore_err_codes=('NoSuchEntity',))
+            except ClientError as e:
+                failure = 'failed: %s' % e.response['Error']['Code']
+            else:
+                status = {k['AccessKeyId']: k['Status']
+                          for k in (listed or {}).get('AccessKeyMetadata', [])}
         for entry in entries:
             key = entry.get('AccessKeyId')
             if not key:
