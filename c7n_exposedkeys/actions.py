@@ -22,6 +22,8 @@ OUTCOMES = {
     'failed': 'ExposedKeysFailed',
 }
 OUTPUT_FILE = 'deactivate-exposed-keys.json'
+# A key "gone" from the user's list may also be a key Trusted Advisor pinned on the wrong user.
+LOG_LEVELS = {'failed': logging.ERROR, 'gone': logging.WARNING}
 
 
 @User.action_registry.register('deactivate-exposed-keys')
@@ -61,10 +63,15 @@ class DeactivateExposedKeys(BaseAction):
     permissions = ('iam:ListAccessKeys', 'iam:UpdateAccessKey')
 
     def validate(self):
+        name = self.manager.data.get('name')
         if not any(isinstance(f, ExposedKeys) for f in self.manager.iter_filters()):
             raise PolicyValidationError(
-                "policy:%s deactivate-exposed-keys needs the exposed-keys filter"
-                % self.manager.data.get('name'))
+                "policy:%s deactivate-exposed-keys needs the exposed-keys filter" % name)
+        before = self.manager.actions[:self.manager.actions.index(self)]
+        if any(a.type == 'notify' for a in before):
+            raise PolicyValidationError(
+                "policy:%s put notify after deactivate-exposed-keys, so the message carries "
+                "each key's outcome" % name)
         return self
 
     def process(self, users):
@@ -76,8 +83,9 @@ class DeactivateExposedKeys(BaseAction):
         self.report(results)
         if unresolved:
             raise PolicyExecutionError(
-                "policy:%s keys were deactivated but notify was not sent: recipient %s "
-                "has no value; pass it with --vars-file (see policies/vars.example.yml)"
+                "policy:%s keys were deactivated but notify was not sent: recipient %s has "
+                "no value; pass it with --vars-file (custodian run) or under vars: in the "
+                "accounts file (c7n-org); see policies/vars.example.yml"
                 % (self.manager.data.get('name'), ', '.join(unresolved)))
 
     def process_user(self, client, user):
@@ -108,7 +116,7 @@ class DeactivateExposedKeys(BaseAction):
             else:
                 entry['Outcome'] = self.deactivate(client, name, key)
             log.log(
-                logging.ERROR if entry['Outcome'].startswith('failed') else logging.INFO,
+                LOG_LEVELS.get(entry['Outcome'].split(':')[0], logging.INFO),
                 "exposed-keys: user:%s key:%s fraud:%s case:%s outcome:%s",
                 name, key, entry.get('FraudType'), entry.get('CaseId'), entry['Outcome'])
         return [dict(entry, UserName=name) for entry in entries]
@@ -131,3 +139,7 @@ class DeactivateExposedKeys(BaseAction):
         for outcome, count in counts.items():
             self.manager.ctx.metrics.put_metric(
                 OUTCOMES[outcome], count, 'Count', Scope='Policy')
+        if counts['failed']:
+            log.error(
+                "exposed-keys: policy:%s %d key(s) could not be deactivated; see %s",
+                self.manager.data.get('name'), counts['failed'], OUTPUT_FILE)

@@ -1,6 +1,7 @@
 """The iam-user filter `exposed-keys`."""
 import logging
 
+from c7n.exceptions import PolicyValidationError
 from c7n.filters import Filter
 from c7n.resources.iam import User
 from c7n.utils import type_schema
@@ -70,44 +71,52 @@ class ExposedKeys(Filter):
     annotation_key = ANNOTATION
     matched_annotation_key = MATCHED
 
+    def validate(self):
+        mode = self.manager.data.get('mode', {}).get('type', 'pull')
+        if mode != 'pull':
+            raise PolicyValidationError(
+                "policy:%s exposed-keys does not run in %s mode yet: Lambda does not load "
+                "the plugin; run the policy with custodian run or c7n-org"
+                % (self.manager.data.get('name'), mode))
+        return self
+
     def process(self, resources, event=None):
         check = trustedadvisor.get_check_result(self.manager)
-        by_name = {r['UserName'].lower(): r for r in resources}
-        flagged = {}
-        for row in check.rows:
-            if not self.selects(row):
-                continue
-            user = None if row['IsRoot'] else by_name.get(row['UserName'].lower())
-            if user is None:
-                if row['IsRoot'] or row['UserName'].lower() == findings.ROOT_NAME:
-                    check.warn_root(row)
-                else:
-                    log.warning(
-                        "exposed-keys: account:%s user:%s key:%s is flagged but not among "
-                        "the %d users this policy sees (deleted, or removed by an earlier "
-                        "filter)", check.account_id, row['UserName'], row['AccessKeyId'],
-                        len(resources))
-                continue
-            entries = flagged.setdefault(user['UserName'], [])
-            if row['AccessKeyId'] is None or row['AccessKeyId'] not in {
-                    e['AccessKeyId'] for e in entries}:
-                entries.append({k: row[k] for k in ENTRY_FIELDS})
-
-        matched = []
-        for r in resources:
-            entries = flagged.get(r['UserName'])
-            if not entries:
-                continue
-            r[ANNOTATION] = entries
+        flagged = self.flagged_by_user(check, resources)
+        matched = [r for r in resources if r['UserName'] in flagged]
+        for r in matched:
+            entries = r[ANNOTATION] = flagged[r['UserName']]
             self.merge_annotation(r, MATCHED, [
                 {'AccessKeyId': e['AccessKeyId'], 'c7n:match-type': MATCH_TYPE}
                 for e in entries if e['AccessKeyId']])
-            matched.append(r)
         log.info(
             "exposed-keys: account:%s users:%d matched:%d keys:%d",
             check.account_id, len(resources), len(matched),
             sum(len(v) for v in flagged.values()))
         return matched
+
+    def flagged_by_user(self, check, resources):
+        """{UserName: [entry, ...]} for the selected rows naming these users."""
+        by_name = {r['UserName'].lower(): r['UserName'] for r in resources}
+        flagged, unseen = {}, []
+        for row in filter(self.selects, check.rows):
+            name = None if row['IsRoot'] else by_name.get(row['UserName'].lower())
+            if name is None and (row['IsRoot'] or row['UserName'].lower() == findings.ROOT_NAME):
+                check.warn_root(row)
+            elif name is None:
+                unseen.append('%s:%s' % (row['UserName'], row['AccessKeyId']))
+            else:
+                entries = flagged.setdefault(name, [])
+                if row['AccessKeyId'] is None or row['AccessKeyId'] not in {
+                        e['AccessKeyId'] for e in entries}:
+                    entries.append({k: row[k] for k in ENTRY_FIELDS})
+        if unseen:
+            log.warning(
+                "exposed-keys: account:%s %d flagged key(s) name users this policy does not see "
+                "(deleted, or removed by an earlier filter): %s%s", check.account_id,
+                len(unseen), ', '.join(unseen[:10]),
+                ' and %d more' % (len(unseen) - 10) if len(unseen) > 10 else '')
+        return flagged
 
     def selects(self, row):
         if row['Status'] not in self.data.get('statuses', findings.EXPOSED_STATUSES):

@@ -87,6 +87,9 @@ def parse_row(row, headings):
         return None
     for name in TIME_FIELDS:
         values[name] = iso_time(values.get(name))
+    if values.get('AccessKeyId'):
+        # IAM key ids are upper case; a lower-cased cell still names the same key.
+        values['AccessKeyId'] = values['AccessKeyId'].upper()
     user = values.pop('UserName')
     return {
         'UserName': user_name(user),

@@ -28,10 +28,8 @@ def clear_cache():
 class CheckResult:
     """One account's parsed check result."""
 
-    def __init__(self, account_id, status, timestamp, rows):
+    def __init__(self, account_id, rows):
         self.account_id = account_id
-        self.status = status
-        self.timestamp = timestamp
         self.rows = rows
         self.warned_root = set()
 
@@ -47,11 +45,20 @@ class CheckResult:
 
 
 def get_check_result(manager):
-    """Return the account's CheckResult, calling AWS at most once per run."""
+    """Return the account's CheckResult, calling AWS at most once per run.
+
+    A failure is cached too: the next policy fails at once, without another
+    round of retries against an account that can't answer.
+    """
     account_id = manager.config.account_id
     key = (account_id, get_partition(manager.config.region))
     if key not in _cache:
-        _cache[key] = _load(manager, account_id)
+        try:
+            _cache[key] = _load(manager, account_id)
+        except PolicyExecutionError as e:
+            _cache[key] = e
+    if isinstance(_cache[key], PolicyExecutionError):
+        raise PolicyExecutionError(str(_cache[key]))
     return _cache[key]
 
 
@@ -74,7 +81,7 @@ def _load(manager, account_id):
         log.info("exposed-keys: account:%s check:%s lists no keys (status:%s)",
                  account_id, CHECK_ID, status)
     rows = findings.parse_rows(flagged, _headings(manager, client) if flagged else None)
-    check = CheckResult(account_id, status, result.get('timestamp'), rows)
+    check = CheckResult(account_id, rows)
     for row in rows:
         if row['IsRoot'] and row['Status'] in findings.EXPOSED_STATUSES:
             check.warn_root(row)
@@ -118,5 +125,5 @@ def explain(error, account_id):
         return ("Trusted Advisor does not know check id %s (Exposed Access Keys) on %s; "
                 "it may be retired or unavailable, look it up with "
                 "DescribeTrustedAdvisorChecks; AWS said: %s" % (CHECK_ID, where, message))
-    return ("Trusted Advisor check %s could not be read on %s: %s: %s"
-            % (CHECK_ID, where, code, message))
+    return ("Trusted Advisor check %s could not be read on %s, so no key was changed; "
+            "run the policy again later. AWS said: %s: %s" % (CHECK_ID, where, code, message))

@@ -138,7 +138,7 @@ def update(stub, name, key, error=None):
         stub.add_response('update_access_key', {}, params)
 
 
-def test_vanished_users_and_keys_are_gone_and_errors_are_failures(stubbed):
+def test_vanished_users_and_keys_are_gone_and_errors_are_failures(stubbed, caplog):
     stub, action = stubbed
     users = [
         flagged('deleted-user', 'AKIAIOSFODNN1EXAMPLE'),
@@ -168,6 +168,13 @@ def test_vanished_users_and_keys_are_gone_and_errors_are_failures(stubbed):
     assert [[e['Outcome'] for e in u['c7n:exposed-keys']] for u in users] == [
         ['gone'], ['gone', 'gone'], ['failed: AccessDenied'], ['failed: AccessDenied'],
         ['deactivated']]
+    levels = {r.getMessage(): r.levelname for r in caplog.records}
+    assert levels['exposed-keys: user:racer key:AKIAIOSFODNN3EXAMPLE fraud:Exposed case:1 '
+                  'outcome:gone'] == 'WARNING'
+    assert levels['exposed-keys: user:guarded key:AKIAIOSFODNN4EXAMPLE fraud:Exposed case:1 '
+                  'outcome:failed: AccessDenied'] == 'ERROR'
+    assert levels['exposed-keys: policy:deactivate 2 key(s) could not be deactivated; '
+                  'see deactivate-exposed-keys.json'] == 'ERROR'
 
 
 def test_an_unknown_error_on_one_user_leaves_the_next_processed(stubbed):

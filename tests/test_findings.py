@@ -99,3 +99,9 @@ def test_status_and_suppression_are_normalised():
         isSuppressed='true')], HEADINGS)
     assert f['Status'] == 'warning'
     assert f['IsSuppressed'] is False  # only a real boolean true counts
+
+
+def test_key_ids_are_read_as_iam_writes_them():
+    [f] = findings.parse_rows([row(' akiaiosfodnn7example ', 'alice', '', '', '', '', '', '')],
+                              HEADINGS)
+    assert f['AccessKeyId'] == 'AKIAIOSFODNN7EXAMPLE'

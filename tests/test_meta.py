@@ -72,6 +72,21 @@ def test_action_without_the_filter_fails_validation():
                             'actions': ['deactivate-exposed-keys']}]})
 
 
+def test_notify_before_the_action_fails_validation():
+    with pytest.raises(PolicyValidationError, match='put notify after deactivate-exposed-keys'):
+        load({'policies': [{'name': 'p', 'resource': 'iam-user', 'filters': ['exposed-keys'],
+                            'actions': [{'type': 'notify', 'to': ['security@example.com'],
+                                         'transport': {'type': 'sqs', 'queue': 'q'}},
+                                        'deactivate-exposed-keys']}]})
+
+
+def test_lambda_modes_are_refused_until_the_plugin_loads_there():
+    with pytest.raises(PolicyValidationError, match='does not run in periodic mode yet'):
+        load({'policies': [{'name': 'p', 'resource': 'iam-user', 'filters': ['exposed-keys'],
+                            'mode': {'type': 'periodic', 'schedule': 'rate(1 hour)',
+                                     'role': 'arn:aws:iam::123456789012:role/custodian'}}]})
+
+
 def test_action_with_the_filter_inside_a_block_validates():
     assert load({'policies': [{'name': 'p', 'resource': 'iam-user',
                                'filters': [{'or': [{'type': 'exposed-keys'}]}],
