@@ -14,7 +14,7 @@ same state and ours always finds its flagged keys Active. A run's figures are th
 of the subprocess and the AWS calls the server saw, by service:Operation; c7n's own
 ResourceTime (query and filters) and ActionTime come from the run's metadata.json.
 
-Then the start-up cost of the .pth hook on a bare `python -c pass`, measured in two
+Then the start-up cost of the .pth hook on a bare `python -c pass` (bench/startup.py), measured in two
 throwaway venvs on the same base interpreter that both see this venv's site-packages and run
 all its .pth files, except that one skips c7n_exposedkeys.pth. Nothing in the shared venv is
 renamed or changed. A second, steadier figure is `-X importtime` for c7n_exposedkeys.
@@ -27,17 +27,15 @@ import importlib.metadata
 import json
 import os
 import platform
-import re
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
-import venv
 from pathlib import Path
+
+from measure import progress, timed
+from startup import PACKAGE, PTH, startup_cost
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,10 +52,6 @@ POLICIES = {
 ACTION_CALLS = ('iam:ListAccessKeys', 'iam:UpdateAccessKey')
 FILTER_MAX_CALLS = 2
 WALL_MAX_PCT = 5.0
-STARTUP_MAX_MS = 1.0
-PTH = 'c7n_exposedkeys.pth'
-START = 'c7n_exposedkeys.start'
-PACKAGE = 'c7n_exposedkeys'
 
 
 def main(argv=None):
@@ -210,10 +204,6 @@ def read_metadata(path):
     }
 
 
-def progress(line):
-    print(line, file=sys.stderr, flush=True)
-
-
 # Summaries
 
 def median_of(runs, field):
@@ -283,138 +273,6 @@ def summarize(runs):
          'pass': ours['wall_vs_plain_pct'] <= WALL_MAX_PCT},
     ]
     return {'variants': variants, 'ours_vs_plain': split, 'targets': targets}
-
-
-# Start-up cost of the .pth hook
-
-def startup_cost(tmp, batches, runs):
-    site = Path(sysconfig.get_paths()['purelib'])
-    if batches < 1:
-        return {'skipped': 'not asked for (--startup-batches 0)'}
-    if not (site / PTH).exists():
-        return {'skipped': f'{PTH} is not in {site}: install the package with pip to measure it'}
-    with_hook = throwaway_venv(tmp / 'venv-with-hook', site, skip=())
-    without = throwaway_venv(tmp / 'venv-without-hook', site, skip=(PTH, START))
-    hooked = {'with': hook_installed(with_hook), 'without': hook_installed(without)}
-    if hooked != {'with': True, 'without': False}:
-        return {'skipped': f'the throwaway venvs do not differ as meant: hook installed {hooked}'}
-
-    samples = {'with': [], 'without': []}
-    for batch in range(batches):
-        batch_samples = time_starts({'with': with_hook, 'without': without}, runs, batch)
-        for config in samples:
-            samples[config].append(batch_samples[config])
-        progress(f"start-up batch {batch + 1}/{batches}: "
-                 f"with hook {median_ms(batch_samples['with'], 'wall'):.2f} ms, "
-                 f"without {median_ms(batch_samples['without'], 'wall'):.2f} ms")
-    importtime = import_time(Path(sys.executable), repeat=max(5, min(20, batches * 2)))
-    result = {
-        'method': ("python -c pass in two throwaway venvs over this venv's site-packages; "
-                   f"only one runs {PTH}; starts alternate within each batch"),
-        'batches': batches,
-        'runs_per_batch': runs,
-        'starts': samples,
-        'importtime': importtime,
-    }
-    for measure in ('wall', 'cpu'):
-        per_batch = {c: [median_ms(s, measure) for s in samples[c]] for c in samples}
-        differences = [a - b for a, b in zip(per_batch['with'], per_batch['without'])]
-        if len(differences) > 1:
-            low, _, high = statistics.quantiles(differences, n=4)
-        else:
-            low = high = differences[0]
-        result[measure] = {
-            'batch_median_ms': per_batch,
-            'with_median_ms': statistics.median(per_batch['with']),
-            'without_median_ms': statistics.median(per_batch['without']),
-            'difference_per_batch_ms': differences,
-            'difference_median_ms': statistics.median(differences),
-            'difference_iqr_ms': [low, high],
-        }
-    diff = result['wall']['difference_median_ms']
-    cumulative = importtime.get('cumulative_us_median')
-    result['targets'] = [
-        {'target': f'start-up difference < {STARTUP_MAX_MS:g} ms',
-         'measured': f'{diff:+.3f} ms', 'pass': diff < STARTUP_MAX_MS},
-        {'target': f'-X importtime cumulative < {STARTUP_MAX_MS:g} ms',
-         'measured': 'not found' if cumulative is None else f'{cumulative / 1e3:.3f} ms',
-         'pass': cumulative is not None and cumulative / 1e3 < STARTUP_MAX_MS},
-    ]
-    return result
-
-
-def median_ms(starts, measure):
-    return statistics.median(s[measure] for s in starts) * 1e3
-
-
-def throwaway_venv(path, site, skip):
-    """A venv whose site-packages puts `site` on sys.path, then runs its .pth/.start files
-    (bar `skip`) in the same order site.py would: all of them sort after '0'."""
-    venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
-    inner = Path(subprocess.run(
-        [str(path / 'bin' / 'python'), '-c',
-         'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
-        capture_output=True, text=True, check=True).stdout.strip())
-    (inner / '0-bench-outer-site.pth').write_text(f'{site}\n')
-    for startup in sorted(site.glob('*.pth')) + sorted(site.glob('*.start')):
-        if startup.name not in skip:
-            (inner / startup.name).symlink_to(startup)
-    return path / 'bin' / 'python'
-
-
-def hook_installed(python):
-    out = subprocess.run(
-        [str(python), '-c', 'import sys; print(any(type(f).__name__ == "ImportHook" '
-                            'and type(f).__module__ == "c7n_exposedkeys" for f in sys.meta_path))'],
-        capture_output=True, text=True, check=True)
-    return out.stdout.strip() == 'True'
-
-
-def time_starts(pythons, runs, batch):
-    """`runs` starts of each python, alternating (flipped each batch); wall and CPU seconds."""
-    names = sorted(pythons, reverse=bool(batch % 2))
-    starts = {name: [] for name in pythons}
-    for _ in range(runs):
-        for name in names:
-            _, wall, cpu = timed(
-                subprocess.run, [str(pythons[name]), '-c', 'pass'],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
-            starts[name].append({'wall': wall, 'cpu': cpu})
-    return starts
-
-
-def timed(function, *args, **kwargs):
-    """Call `function`, which runs and waits for one subprocess: its result, its wall time,
-    and the child's user+system CPU time (from the kernel, so other work on the machine
-    disturbs it less than the wall time)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    begin = time.perf_counter()
-    result = function(*args, **kwargs)
-    wall = time.perf_counter() - begin
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return result, wall, cpu
-
-
-IMPORTTIME = re.compile(r'import time:\s+(\d+)\s*\|\s*(\d+)\s*\|\s*(.*)$')
-
-
-def import_time(python, repeat):
-    """`-X importtime` self and cumulative microseconds of c7n_exposedkeys, as site imports it."""
-    selfs, cumulatives = [], []
-    for _ in range(repeat):
-        out = subprocess.run([str(python), '-X', 'importtime', '-c', 'pass'],
-                             capture_output=True, text=True, check=True)
-        for line in out.stderr.splitlines():
-            match = IMPORTTIME.match(line)
-            if match and match.group(3).strip() == PACKAGE:
-                selfs.append(int(match.group(1)))
-                cumulatives.append(int(match.group(2)))
-    if not selfs:
-        return {'runs': repeat, 'note': f'{PACKAGE} not in -X importtime output'}
-    return {'runs': repeat, 'self_us': selfs, 'cumulative_us': cumulatives,
-            'self_us_median': statistics.median(selfs),
-            'cumulative_us_median': statistics.median(cumulatives)}
 
 
 # Report
