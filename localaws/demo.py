@@ -113,7 +113,8 @@ def print_notifications(messages):
     print(f"\nNotifications in SQS queue {QUEUE}: {len(messages)}")
     for message in messages:
         # c7n leaves the subject's {{ }} fields for c7n-mailer to fill in.
-        print(f"  subject: {message['action']['subject']}  (c7n-mailer fills in {{{{ }}}})")
+        print(f"  subject: {message['action']['subject']}")
+        print("           (c7n-mailer fills in the {{ }} fields)")
         print(f"  to:      {', '.join(message['action']['to'])}")
         print("  users, their OwnerContact tag (for resource-owner), keys and outcomes:")
         for resource in message["resources"]:
