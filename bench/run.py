@@ -62,7 +62,8 @@ def main(argv=None):
         'environment': environment(),
         'settings': {'users': args.users, 'runs': args.runs, 'flagged': args.flagged,
                      'startup_batches': args.startup_batches,
-                     'startup_runs': args.startup_runs},
+                     'startup_runs': args.startup_runs,
+                     'callgrind_runs': args.callgrind_runs},
         'sizes': [],
     }
     print_environment(report['environment'])
@@ -76,7 +77,8 @@ def main(argv=None):
                 report['sizes'].append(
                     {'users': users, 'flagged': min(args.flagged, users), 'runs': runs,
                      'summary': summarize(runs)})
-        report['startup'] = startup_cost(tmp, args.startup_batches, args.startup_runs)
+        report['startup'] = startup_cost(
+            tmp, args.startup_batches, args.startup_runs, args.callgrind_runs)
     report['environment']['loadavg_end'] = loadavg()
     report['total_seconds'] = time.perf_counter() - started
     targets = [t for size in report['sizes'] for t in size['summary']['targets']]
@@ -103,6 +105,8 @@ def parse_args(argv):
                              '(default: 10; 0 skips it)')
     parser.add_argument('--startup-runs', type=int, default=40,
                         help='interpreter starts per batch (default: 40)')
+    parser.add_argument('--callgrind-runs', type=int, default=3,
+                        help='starts of each configuration counted by valgrind (default: 3)')
     args = parser.parse_args(argv)
     if args.runs < 1 or args.flagged < 0 or min(args.users) < 1:
         parser.error('--runs and --users must be at least 1, --flagged at least 0')
@@ -282,8 +286,9 @@ def print_report(report):
     env = report['environment']
     settings = report['settings']
     print()
-    print(f"runs: {settings['runs']} of each variant, interleaved plain/ours/core, order reversed every other round; "
-          "the local AWS is reset and seeded before every run (not timed)")
+    print(f"runs: {settings['runs']} of each variant, interleaved plain/ours/core, order "
+          "reversed every other round; the local AWS is reset and seeded before every run "
+          "(not timed)")
     for size in report['sizes']:
         summary = size['summary']
         variants = summary['variants']
@@ -353,6 +358,13 @@ def print_report(report):
                   "the import only, not site.py reading the .pth)")
         else:
             print(f"-X importtime: {it['note']}")
+        counted = startup['instructions']
+        if 'difference' in counted:
+            print(f"callgrind: with hook {counted['with_median']:,.0f}, without "
+                  f"{counted['without_median']:,.0f} instructions (median of {counted['runs']}); "
+                  f"{counted['difference']:+,.0f}, about {counted['estimated_ms']:+.3f} ms")
+        else:
+            print(f"callgrind: {counted['note']}")
         print("targets:")
         for target in startup['targets']:
             print_target(target)

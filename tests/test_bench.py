@@ -13,7 +13,7 @@ def test_bench_smoke_run_counts_calls_per_variant(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / 'bench' / 'run.py'), '--users', str(USERS), '--runs', '1',
          '--flagged', str(FLAGGED), '--json', str(out),
-         '--startup-batches', '1', '--startup-runs', '2'],
+         '--startup-batches', '1', '--startup-runs', '2', '--callgrind-runs', '1'],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert 'PASS' in proc.stdout or 'FAIL' in proc.stdout
@@ -41,3 +41,6 @@ def test_bench_smoke_run_counts_calls_per_variant(tmp_path):
 
     startup = report['startup']
     assert 'skipped' in startup or len(startup['starts']['with']) == 1
+    counted = startup.get('instructions', {})
+    if 'difference' in counted:  # valgrind present: the plugin's start-up costs instructions
+        assert counted['with_median'] > counted['without_median'] > 0
