@@ -34,8 +34,8 @@ class DeactivateExposedKeys(BaseAction):
     and only after ListAccessKeys shows that user owns them and they are
     Active, so a false alarm is undone by setting the key Active again.
     Each entry gets an ``Outcome``: ``deactivated``, ``already-inactive``,
-    ``gone`` (user or key no longer exists), ``no-key-id`` (Trusted Advisor
-    named no key) or ``failed: <error code>``. Failures never stop the
+    ``gone`` (the user no longer exists, or the key is not among its keys),
+    ``no-key-id`` (Trusted Advisor named no key) or ``failed: <error code>``. Failures never stop the
     policy: later actions such as ``notify`` still run. Outcomes are written
     to ``deactivate-exposed-keys.json`` in the policy's output folder and
     counted in c7n metrics: ``ExposedKeysDeactivated``,
@@ -83,10 +83,10 @@ class DeactivateExposedKeys(BaseAction):
         self.report(results)
         if unresolved:
             raise PolicyExecutionError(
-                "policy:%s keys were deactivated but notify was not sent: recipient %s has "
-                "no value; pass it with --vars-file (custodian run) or under vars: in the "
+                "policy:%s keys were processed (see %s) but notify was not sent: recipient %s "
+                "has no value; pass it with --vars-file (custodian run) or under vars: in the "
                 "accounts file (c7n-org); see policies/vars.example.yml"
-                % (self.manager.data.get('name'), ', '.join(unresolved)))
+                % (self.manager.data.get('name'), OUTPUT_FILE, ', '.join(unresolved)))
 
     def process_user(self, client, user):
         name = user['UserName']
