@@ -41,10 +41,14 @@ def assert_remediated(aws, account):
     assert {k: final[k] for k in expected['unchanged']} == expected['unchanged']
 
 
+def seeded(account=MAIN):
+    """Key id -> status, as the demo seeds them."""
+    return {k['id']: k['status']
+            for u in seed.demo()['accounts'][account]['users'] for k in u['keys']}
+
+
 def assert_untouched(aws, account=MAIN):
-    seeded = {k['id']: k['status']
-              for u in seed.demo()['accounts'][account]['users'] for k in u['keys']}
-    assert states(aws, account) == seeded
+    assert states(aws, account) == seeded(account)
 
 
 def operations(aws, account=None):
@@ -53,9 +57,8 @@ def operations(aws, account=None):
 
 
 def seeded_active_flagged(account=MAIN):
-    seeded = {k['id']: k['status']
-              for u in seed.demo()['accounts'][account]['users'] for k in u['keys']}
-    return sum(seeded[k] == 'Active' for k in seed.DEMO_EXPECTED[account]['inactive'])
+    before = seeded(account)
+    return sum(before[k] == 'Active' for k in seed.DEMO_EXPECTED[account]['inactive'])
 
 
 def test_custodian_run_deactivates_exactly_the_flagged_keys(aws, demo):
