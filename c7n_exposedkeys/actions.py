@@ -8,7 +8,7 @@ from c7n.exceptions import PolicyExecutionError, PolicyValidationError
 from c7n.resources.iam import User
 from c7n.utils import local_session, type_schema
 
-from c7n_exposedkeys import recipients
+from c7n_exposedkeys import lambdaconfig, recipients
 from c7n_exposedkeys.filters import ANNOTATION, ExposedKeys
 
 log = logging.getLogger('custodian.exposedkeys')
@@ -63,6 +63,7 @@ class DeactivateExposedKeys(BaseAction):
     permissions = ('iam:ListAccessKeys', 'iam:UpdateAccessKey')
 
     def validate(self):
+        lambdaconfig.check(self)
         name = self.manager.data.get('name')
         if not any(isinstance(f, ExposedKeys) for f in self.manager.iter_filters()):
             raise PolicyValidationError(

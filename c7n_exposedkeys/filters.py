@@ -1,12 +1,11 @@
 """The iam-user filter `exposed-keys`."""
 import logging
 
-from c7n.exceptions import PolicyValidationError
 from c7n.filters import Filter
 from c7n.resources.iam import User
 from c7n.utils import type_schema
 
-from c7n_exposedkeys import findings, trustedadvisor
+from c7n_exposedkeys import findings, lambdaconfig, trustedadvisor
 
 log = logging.getLogger('custodian.exposedkeys')
 
@@ -72,12 +71,7 @@ class ExposedKeys(Filter):
     matched_annotation_key = MATCHED
 
     def validate(self):
-        mode = self.manager.data.get('mode', {}).get('type', 'pull')
-        if mode != 'pull':
-            raise PolicyValidationError(
-                "policy:%s exposed-keys does not run in %s mode yet: Lambda does not load "
-                "the plugin; run the policy with custodian run or c7n-org"
-                % (self.manager.data.get('name'), mode))
+        lambdaconfig.check(self)
         return self
 
     def process(self, resources, event=None):

@@ -8,7 +8,6 @@ from c7n.exceptions import PolicyExecutionError
 from c7n.utils import reset_session_cache
 
 import scenario
-from localaws.seed import row, user
 from policyrun import key_states, load_policies, operations, run
 
 POLICY = {'name': 'deactivate', 'resource': 'iam-user',

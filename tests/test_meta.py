@@ -80,11 +80,38 @@ def test_notify_before_the_action_fails_validation():
                                         'deactivate-exposed-keys']}]})
 
 
-def test_lambda_modes_are_refused_until_the_plugin_loads_there():
-    with pytest.raises(PolicyValidationError, match='does not run in periodic mode yet'):
+LAMBDA = {'type': 'periodic', 'schedule': 'rate(1 hour)',
+          'role': 'arn:aws:iam::123456789012:role/custodian'}
+
+
+@pytest.mark.parametrize('mode, error', [
+    (LAMBDA, r'policy:p uses exposed-keys in periodic mode: set mode.handler to '
+             r'c7n_exposedkeys\.handler\.run'),
+    (dict(LAMBDA, handler='c7n.handler.dispatch_event', packages=['c7n_exposedkeys']),
+     'set mode.handler'),
+    (dict(LAMBDA, handler='c7n_exposedkeys.handler.run'),
+     'policy:p uses exposed-keys in periodic mode: add c7n_exposedkeys to mode.packages'),
+    (dict(LAMBDA, handler='c7n_exposedkeys.handler.run', packages=['botocore']),
+     'add c7n_exposedkeys to mode.packages'),
+])
+def test_lambda_mode_without_our_handler_or_package_fails_validation(mode, error):
+    with pytest.raises(PolicyValidationError, match=error):
         load({'policies': [{'name': 'p', 'resource': 'iam-user', 'filters': ['exposed-keys'],
-                            'mode': {'type': 'periodic', 'schedule': 'rate(1 hour)',
-                                     'role': 'arn:aws:iam::123456789012:role/custodian'}}]})
+                            'mode': mode}]})
+
+
+def test_action_checks_the_lambda_mode_too():
+    with pytest.raises(PolicyValidationError, match='uses deactivate-exposed-keys in periodic'):
+        load({'policies': [{'name': 'p', 'resource': 'iam-user',
+                            'filters': [{'not': [{'type': 'value', 'key': 'UserName',
+                                                  'value': 'x'}]}],
+                            'actions': ['deactivate-exposed-keys'], 'mode': LAMBDA}]})
+
+
+def test_lambda_mode_with_our_handler_and_package_validates():
+    mode = dict(LAMBDA, handler='c7n_exposedkeys.handler.run', packages=['c7n_exposedkeys'])
+    assert load({'policies': [{'name': 'p', 'resource': 'iam-user', 'filters': ['exposed-keys'],
+                               'actions': ['deactivate-exposed-keys'], 'mode': mode}]})
 
 
 def test_action_with_the_filter_inside_a_block_validates():

@@ -1,0 +1,21 @@
+"""What a Lambda-mode policy needs to load this plugin, checked at validate time."""
+from c7n.exceptions import PolicyValidationError
+
+HANDLER = 'c7n_exposedkeys.handler.run'
+PACKAGE = 'c7n_exposedkeys'
+
+
+def check(element):
+    """Refuse a Lambda mode that would deploy a function unable to load the plugin."""
+    mode = element.manager.data.get('mode') or {}
+    if mode.get('type', 'pull') == 'pull':
+        return
+    name = element.manager.data.get('name')
+    if mode.get('handler') != HANDLER:
+        raise PolicyValidationError(
+            "policy:%s uses %s in %s mode: set mode.handler to %s (c7n's default handler "
+            "never loads the plugin)" % (name, element.type, mode['type'], HANDLER))
+    if PACKAGE not in (mode.get('packages') or ()):
+        raise PolicyValidationError(
+            "policy:%s uses %s in %s mode: add %s to mode.packages, or the Lambda archive "
+            "will not contain the plugin" % (name, element.type, mode['type'], PACKAGE))
