@@ -1,0 +1,128 @@
+"""The hourly sweep's real Lambda archive, run as the Lambda runtime would against the local AWS."""
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import lambdaruntime
+from localaws import LocalAWS, seed
+from localaws.runner import notifications
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = ROOT / 'policies' / 'exposed-keys-lambda.yml'
+SWEEP = 'exposed-keys-sweep'
+MAIN = seed.MAIN
+SECURITY = 'security@example.com'
+
+
+@pytest.fixture(scope='module')
+def aws():
+    with LocalAWS() as aws:
+        yield aws
+
+
+@pytest.fixture(scope='module')
+def workdir(tmp_path_factory):
+    path = tmp_path_factory.mktemp('lambda')
+    (path / 'vars.yml').write_text('security_email: %s\n' % SECURITY)
+    return path
+
+
+@pytest.fixture(scope='module')
+def sweep(workdir):
+    return lambdaruntime.build_archive(POLICY, SWEEP, workdir, vars_file=workdir / 'vars.yml')
+
+
+@pytest.fixture
+def function(sweep, aws, tmp_path):
+    """A cold sweep function over a freshly seeded demo account."""
+    aws.reset()
+    aws.seed(seed.demo())
+    with lambdaruntime.LambdaProcess(sweep, aws, tmp_path) as function:
+        yield function
+
+
+def states(aws, account=MAIN):
+    return {k['AccessKeyId']: k['Status'] for k in aws.keys(account=account)}
+
+
+def seeded(account=MAIN):
+    return {k['id']: k['status']
+            for u in seed.demo()['accounts'][account]['users'] for k in u['keys']}
+
+
+def test_runner_sees_only_the_archive_and_the_runtimes_packages(function, sweep):
+    assert function.init['preloaded'] == []  # no .pth hook ran at start-up
+    seen = function.probe()
+    assert seen['flags'] == {'no_site': 1, 'ignore_environment': 1, 'no_user_site': 1}
+    assert seen['imports'] == {'yaml': False, 'tabulate': False, 'jsonschema': False}
+    assert not [p for p in seen['path'] if 'site-packages' in p or 'dist-packages' in p]
+    assert seen['path'][0] == str(sweep.root) == seen['cwd']
+    runtime = Path(seen['path'][1])
+    assert sorted(p.name for p in runtime.iterdir()) == sorted(
+        ['boto3', 'botocore', 'dateutil', 'jmespath', 'urllib3', 's3transfer', 'six.py'])
+    files = seen['module_files']
+    assert files['c7n'] == str(sweep.root / 'c7n' / '__init__.py')
+    assert files['c7n_exposedkeys'] == str(sweep.root / 'c7n_exposedkeys' / '__init__.py')
+    assert files['botocore'].startswith(str(runtime))
+
+
+def test_scheduled_event_deactivates_exactly_the_flagged_keys(function, sweep, aws):
+    result = function.invoke(lambdaruntime.scheduled_event(sweep))
+    assert result['error'] is None, result['error']
+    assert result['result'] is True
+
+    expected = seed.DEMO_EXPECTED[MAIN]
+    after = states(aws)
+    assert {k: after[k] for k in expected['inactive']} == dict.fromkeys(
+        expected['inactive'], 'Inactive')
+    assert {k: after[k] for k in expected['unchanged']} == expected['unchanged']
+    assert states(aws, seed.MEMBER) == seeded(seed.MEMBER)
+
+    active_flagged = sum(seeded()[k] == 'Active' for k in expected['inactive'])
+    users = len(seed.demo()['accounts'][MAIN]['users'])
+    assert Counter(result.operations) == {
+        'sts:GetCallerIdentity': 1,       # c7n's handler finds its account, once per cold start
+        'iam:ListUsers': 1,
+        'iam:GetUser': users,             # c7n's iam-user resource, one per user
+        'support:DescribeTrustedAdvisorCheckResult': 1,
+        'support:DescribeTrustedAdvisorChecks': 1,
+        'iam:ListAccessKeys': len(expected['inactive']),  # one per user with a flagged key id
+        'iam:UpdateAccessKey': active_flagged,
+        'iam:ListAccountAliases': 1,      # notify
+        'sqs:SendMessage': 1,
+    }
+    assert {c['account'] for c in result['calls']} == {MAIN}
+    assert 'outcome:deactivated' in result.log_text()
+
+    [message] = notifications(aws)
+    assert message['policy']['name'] == SWEEP
+    assert message['action']['to'] == ['resource-owner', SECURITY]
+    assert {e['AccessKeyId']: e['Outcome'] for r in message['resources']
+            for e in r['c7n:exposed-keys'] if e['AccessKeyId']} == {
+        k: 'already-inactive' if seeded()[k] == 'Inactive' else 'deactivated'
+        for k in expected['inactive']}
+
+
+def test_warm_process_reads_trusted_advisor_afresh_for_each_event(function, sweep, aws):
+    first = function.invoke(lambdaruntime.scheduled_event(sweep))
+    assert first['error'] is None, first['error']
+    heidi = 'AKIAIOSFODNN6EXAMPLE'
+    assert states(aws)[heidi] == 'Active'  # not flagged yet
+
+    # Trusted Advisor now lists only heidi's key.
+    aws.seed({'accounts': {MAIN: {'trusted_advisor': {'status': 'error', 'rows': [
+        seed.row('error', heidi, 'heidi', 'Exposed', '12345678930', seed.UPDATED,
+                 'https://github.com/example/tools/blob/main/env', seed.DEADLINE, '0')]}}}})
+    before = states(aws)
+    second = function.invoke(lambdaruntime.scheduled_event(sweep))
+    assert second['error'] is None, second['error']
+
+    after = states(aws)
+    assert after == dict(before, **{heidi: 'Inactive'})
+    calls = Counter(second.operations)
+    assert calls['support:DescribeTrustedAdvisorCheckResult'] == 1
+    assert calls['iam:UpdateAccessKey'] == 1 and calls['iam:ListAccessKeys'] == 1
+    assert 'sts:GetCallerIdentity' not in calls  # the same warm process: c7n kept its config
+    assert 'user:heidi key:%s fraud:Exposed case:12345678930 outcome:deactivated' % heidi \
+        in second.log_text()
