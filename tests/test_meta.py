@@ -1,4 +1,5 @@
 """Conventions every element and shipped policy must keep (c7n's own meta tests, for us)."""
+import fnmatch
 import inspect
 import json
 import re
@@ -156,3 +157,45 @@ def test_notify_subjects_use_the_mailers_jinja_placeholders(path):
         for action in policy.get('actions', ()):
             if isinstance(action, dict) and 'subject' in action:
                 assert not re.search(r'(?<!\{)\{\s*\w+\s*\}(?!\})', action['subject'])
+
+
+LAMBDA_POLICY_FILE = ROOT / 'policies' / 'exposed-keys-lambda.yml'
+LAMBDA_LOGS = {'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'}
+
+
+def granted_actions(doc):
+    by_action = {}
+    for statement in doc['Statement']:
+        assert statement['Effect'] == 'Allow' and 'Condition' not in statement
+        actions = statement['Action']
+        for action in [actions] if isinstance(actions, str) else actions:
+            resources = statement['Resource']
+            by_action[action] = [resources] if isinstance(resources, str) else resources
+    return by_action
+
+
+def test_lambda_role_grants_exactly_what_the_functions_call():
+    granted = granted_actions(json.loads(
+        (ROOT / 'policies' / 'lambda-role-policy.json').read_text()))
+    # notify reads the alias but doesn't declare it; the event path resolves a key's
+    # user with GetAccessKeyLastUsed; Lambda writes the function's log.
+    needed = {'iam:ListAccountAliases', 'iam:GetAccessKeyLastUsed'} | LAMBDA_LOGS
+    functions = []
+    for policy in load(yaml.safe_load(LAMBDA_POLICY_FILE.read_text())):
+        needed |= set(policy.get_permissions())
+        functions.append(policy.data['mode'].get('function-prefix', 'custodian-') + policy.name)
+    assert set(granted) == needed, (sorted(needed - set(granted)), sorted(set(granted) - needed))
+    assert not any(a.startswith('iam:Delete') or '*' in a for a in granted)
+    # Each function's log group lies within the logs statements' resources.
+    for action in LAMBDA_LOGS:
+        [resource] = granted[action]
+        pattern = resource.split(':log-group:')[1].split(':log-stream:')[0]
+        for name in functions:
+            assert fnmatch.fnmatchcase('/aws/lambda/' + name, pattern), (action, name)
+
+
+def test_lambda_role_trusts_only_the_lambda_service():
+    doc = json.loads((ROOT / 'policies' / 'lambda-trust-policy.json').read_text())
+    [statement] = doc['Statement']
+    assert statement == {'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'},
+                         'Action': 'sts:AssumeRole'}
