@@ -1,5 +1,6 @@
 """`LocalAWS`: run the local AWS server as a subprocess and talk to it."""
 
+import base64
 import json
 import os
 import queue
@@ -135,6 +136,11 @@ class LocalAWS:
 
     def queue_messages(self, name, account=DEFAULT_ACCOUNT, region=REGION):
         return self._control("GET", f"queue/{urllib.parse.quote(name)}", account=account, region=region)["messages"]
+
+    def lambda_code(self, name, account=DEFAULT_ACCOUNT, region=REGION):
+        """The zip archive a Lambda function was created with (bytes)."""
+        route = f"lambda/{urllib.parse.quote(name)}/code"
+        return base64.b64decode(self._control("GET", route, account=account, region=region)["zip"])
 
     # For subprocesses and boto3 clients.
 

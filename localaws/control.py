@@ -4,6 +4,7 @@ They never count as AWS calls, so tests can inspect state without
 disturbing the call log they assert on.
 """
 
+import base64
 import json
 from urllib.parse import parse_qs
 
@@ -51,4 +52,12 @@ def handle(app, environ):
             return reply(200, {"messages": motostate.queue_messages(name, account, region)})
         except KeyError:
             return reply(404, {"error": f"no queue {name} in {account}/{region}"})
+    if method == "GET" and route.startswith("lambda/") and route.endswith("/code"):
+        name = route[len("lambda/"):-len("/code")]
+        region = query.get("region", REGION)
+        try:
+            code = motostate.lambda_code(name, account, region)
+        except KeyError:
+            return reply(404, {"error": f"no function {name} in {account}/{region}"})
+        return reply(200, {"zip": base64.b64encode(code).decode("ascii")})
     return reply(404, {"error": f"no control endpoint {method} {route}"})

@@ -6,6 +6,8 @@ Seeding goes straight to moto's backend objects (no HTTP per user), so
 
 import json
 
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import lambda_backends
 from moto.iam.models import iam_backends
 from moto.sqs.models import sqs_backends
 
@@ -113,3 +115,11 @@ def queue_messages(name, account, region=REGION):
     if queue is None:
         raise KeyError(name)
     return [message.body for message in list(queue._messages)]
+
+
+def lambda_code(name, account, region=REGION):
+    """The zip a Lambda function was created with, as uploaded."""
+    try:
+        return lambda_backends[account][region].get_function(name).code_bytes
+    except UnknownFunctionException:
+        raise KeyError(name) from None

@@ -44,19 +44,31 @@ INVOKE_TIMEOUT = 300
 # ---- parent side: build the archive and drive the runner ---------------------------------
 
 class Archive:
-    """A built Lambda archive: the zip, its unzipped folder and what c7n put in it."""
+    """A Lambda archive: the zip, its unzipped folder, and the function settings it runs with."""
 
-    def __init__(self, zip_path, root, policy_lambda):
+    def __init__(self, zip_path, root, function_name, handler, runtime=PYTHON_RUNTIME,
+                 memory_size=512, environment=None):
         self.zip_path = Path(zip_path)
         self.root = Path(root)
-        self.function_name = policy_lambda.name
-        self.handler = policy_lambda.handler
-        self.runtime = policy_lambda.runtime
-        self.memory_size = policy_lambda.memory_size
-        self.environment = dict(policy_lambda.environment.get('Variables') or {})
+        self.function_name = function_name
+        self.handler = handler
+        self.runtime = runtime
+        self.memory_size = memory_size
+        self.environment = dict(environment or {})
         with zipfile.ZipFile(self.zip_path) as zf:
             self.names = sorted(zf.namelist())
         self.config = json.loads((self.root / 'config.json').read_text())
+
+    @classmethod
+    def unpack(cls, zip_bytes, dest, **function):
+        """Write the zip to dest/ and unzip it in dest/task."""
+        dest = Path(dest)
+        dest.mkdir(parents=True)
+        zip_path = dest / (function['function_name'] + '.zip')
+        zip_path.write_bytes(zip_bytes)
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(dest / 'task')
+        return cls(zip_path, dest / 'task', **function)
 
     @property
     def policy(self):
@@ -84,22 +96,27 @@ def load_policies(policy_file, vars_file=None, account_id=ACCOUNT, region=REGION
 
 
 def build_archive(policy_file, policy_name, dest, vars_file=None, account_id=ACCOUNT):
-    """Build `policy_name`'s Lambda archive with c7n's own packaging and unzip it in dest/."""
+    """Build `policy_name`'s Lambda archive with c7n's own packaging; unzip it in dest/<name>/."""
     from c7n.mu import PolicyLambda
 
     [policy] = [p for p in load_policies(policy_file, vars_file, account_id)
                 if p.name == policy_name]
-    policy_lambda = PolicyLambda(policy)
-    built = policy_lambda.get_archive()
-    dest = Path(dest) / policy_name
-    dest.mkdir(parents=True)
-    zip_path = dest / (policy_lambda.name + '.zip')
-    zip_path.write_bytes(built.get_bytes())
-    built.remove()
-    root = dest / 'task'
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(root)
-    return Archive(zip_path, root, policy_lambda)
+    function = PolicyLambda(policy)
+    # The archive's own finalizer deletes its temporary file.
+    return Archive.unpack(
+        function.get_archive().get_bytes(), Path(dest) / policy_name,
+        function_name=function.name, handler=function.handler, runtime=function.runtime,
+        memory_size=function.memory_size, environment=function.environment.get('Variables'))
+
+
+def deployed_archive(aws, function_name, dest, account=ACCOUNT, region=REGION):
+    """The archive and settings of a function created in the LocalAWS (e.g. by custodian run)."""
+    config = aws.client('lambda').get_function(FunctionName=function_name)['Configuration']
+    return Archive.unpack(
+        aws.lambda_code(function_name, account=account, region=region),
+        Path(dest) / function_name, function_name=function_name,
+        handler=config['Handler'], runtime=config['Runtime'], memory_size=config['MemorySize'],
+        environment=config.get('Environment', {}).get('Variables'))
 
 
 def runtime_folder(dest):

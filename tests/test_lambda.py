@@ -1,4 +1,7 @@
 """The hourly sweep's real Lambda archive, run as the Lambda runtime would against the local AWS."""
+import io
+import json
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -6,11 +9,14 @@ import pytest
 
 import lambdaruntime
 from localaws import LocalAWS, seed
-from localaws.runner import notifications
+from localaws.runner import notifications, run
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / 'policies' / 'exposed-keys-lambda.yml'
 SWEEP = 'exposed-keys-sweep'
+FUNCTION = 'custodian-' + SWEEP
+ROLE = 'custodian-exposed-keys'
+PLUGIN_MODULES = sorted(p.stem for p in (ROOT / 'c7n_exposedkeys').glob('*.py'))
 MAIN = seed.MAIN
 SECURITY = 'security@example.com'
 
@@ -65,6 +71,13 @@ def test_runner_sees_only_the_archive_and_the_runtimes_packages(function, sweep)
     assert files['c7n'] == str(sweep.root / 'c7n' / '__init__.py')
     assert files['c7n_exposedkeys'] == str(sweep.root / 'c7n_exposedkeys' / '__init__.py')
     assert files['botocore'].startswith(str(runtime))
+
+
+def test_every_plugin_module_imports_with_only_the_runtimes_packages(function, sweep):
+    assert sorted(sweep.files_under('c7n_exposedkeys')) == [
+        'c7n_exposedkeys/%s.py' % name for name in PLUGIN_MODULES]
+    modules = ['c7n_exposedkeys.%s' % name for name in PLUGIN_MODULES if name != '__init__']
+    assert function.probe(modules)['imports'] == dict.fromkeys(modules, True)
 
 
 def test_scheduled_event_deactivates_exactly_the_flagged_keys(function, sweep, aws):
@@ -126,3 +139,61 @@ def test_warm_process_reads_trusted_advisor_afresh_for_each_event(function, swee
     assert 'sts:GetCallerIdentity' not in calls  # the same warm process: c7n kept its config
     assert 'user:heidi key:%s fraud:Exposed case:12345678930 outcome:deactivated' % heidi \
         in second.log_text()
+
+
+def create_role(aws):
+    """README's "Run in Lambda" role, made from the same two documents."""
+    iam = aws.client('iam')
+    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=(
+        ROOT / 'policies' / 'lambda-trust-policy.json').read_text())
+    iam.put_role_policy(RoleName=ROLE, PolicyName='exposed-keys', PolicyDocument=(
+        ROOT / 'policies' / 'lambda-role-policy.json').read_text())
+
+
+def test_custodian_run_provisions_the_sweep_function_and_its_schedule(aws, workdir, tmp_path):
+    aws.reset()
+    aws.seed(seed.demo())
+    create_role(aws)
+    out = run(aws, 'custodian', 'run', '-s', tmp_path / 'out', '--vars-file',
+              workdir / 'vars.yml', POLICY, home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert states(aws) == seeded()  # provisioning runs nothing
+
+    config = aws.client('lambda').get_function(FunctionName=FUNCTION)['Configuration']
+    assert config['Handler'] == 'c7n_exposedkeys.handler.run'
+    assert config['Role'] == 'arn:aws:iam::%s:role/%s' % (MAIN, ROLE)
+    assert config['Runtime'] == 'python3.11'
+
+    with zipfile.ZipFile(io.BytesIO(aws.lambda_code(FUNCTION))) as archive:
+        names = set(archive.namelist())
+        [policy] = json.loads(archive.read('config.json'))['policies']
+        assert archive.read('c7n_exposedkeys/handler.py') == (
+            ROOT / 'c7n_exposedkeys' / 'handler.py').read_bytes()
+    assert {'c7n_exposedkeys/%s.py' % m for m in PLUGIN_MODULES} <= names
+    assert {'c7n/handler.py', 'c7n/resources/iam.py'} <= names
+    assert not [n for n in names if n.endswith(('.pth', '.start'))]
+    assert policy['name'] == SWEEP
+    assert policy['filters'] == ['exposed-keys']
+    assert policy['mode']['handler'] == 'c7n_exposedkeys.handler.run'
+    assert policy['mode']['packages'] == ['c7n_exposedkeys']
+    notify = policy['actions'][1]
+    assert notify['to'] == ['resource-owner', SECURITY]  # the vars file, expanded at deploy
+    assert notify['transport']['queue'] == 'arn:aws:sqs:us-east-1:%s:custodian-mailer' % MAIN
+
+    events = aws.client('events')
+    rule = events.describe_rule(Name=FUNCTION)
+    assert rule['ScheduleExpression'] == 'rate(1 hour)' and rule['State'] == 'ENABLED'
+    [target] = events.list_targets_by_rule(Rule=FUNCTION)['Targets']
+    assert target['Arn'] == config['FunctionArn']
+    [grant] = json.loads(
+        aws.client('lambda').get_policy(FunctionName=FUNCTION)['Policy'])['Statement']
+    assert grant['Principal'] == {'Service': 'events.amazonaws.com'}
+    assert grant['Condition']['ArnLike']['AWS:SourceArn'] == rule['Arn']
+
+    # The code custodian uploaded, run as Lambda would on the rule's schedule.
+    deployed = lambdaruntime.deployed_archive(aws, FUNCTION, tmp_path / 'deployed')
+    [result] = lambdaruntime.run_events(
+        deployed, aws, tmp_path, [lambdaruntime.scheduled_event(deployed)])
+    assert result['error'] is None, result['error']
+    assert {k for k, v in states(aws).items() if v != seeded()[k]} == {
+        k for k in seed.DEMO_EXPECTED[MAIN]['inactive'] if seeded()[k] == 'Active'}

@@ -1,8 +1,10 @@
 """The local AWS, checked through real boto3 clients against a live server."""
 
+import io
 import subprocess
 import sys
 import time
+import zipfile
 
 import botocore.session
 import pytest
@@ -244,6 +246,20 @@ def test_queue_messages_are_read_without_being_consumed(aws):
     assert aws.queue_messages("custodian-mailer", account=MEMBER) == []
     with pytest.raises(LocalAWSError, match="404"):
         aws.queue_messages("no-such-queue")
+
+
+def test_lambda_code_returns_the_uploaded_zip_without_recording_calls(aws):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def run(event, context):\n    return event\n")
+    aws.client("lambda").create_function(
+        FunctionName="example", Runtime="python3.11", Handler="handler.run",
+        Role=f"arn:aws:iam::{MAIN}:role/custodian", Code={"ZipFile": buffer.getvalue()})
+    aws.reset_calls()
+    assert aws.lambda_code("example") == buffer.getvalue()
+    assert aws.calls() == []
+    with pytest.raises(LocalAWSError, match="404"):
+        aws.lambda_code("example", account=MEMBER)
 
 
 def test_reset_wipes_users_checks_and_calls(aws):
