@@ -85,10 +85,10 @@ def uninstall():
 
 
 def initialize():
-    """Register the exposed-keys filter and deactivate-exposed-keys action.
+    """Register the exposed-keys filter, deactivate-exposed-keys action and exposed-keys-event mode.
 
     Safe to call more than once. The import hook calls it when c7n imports its
     iam resources; code that embeds c7n can call it directly.
     """
     # Importing the modules registers their elements with c7n's registries.
-    from c7n_exposedkeys import actions, filters  # noqa: F401
+    from c7n_exposedkeys import actions, filters, mode  # noqa: F401

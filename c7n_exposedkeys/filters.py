@@ -5,7 +5,7 @@ from c7n.filters import Filter
 from c7n.resources.iam import User
 from c7n.utils import type_schema
 
-from c7n_exposedkeys import findings, lambdaconfig, trustedadvisor
+from c7n_exposedkeys import events, findings, lambdaconfig, trustedadvisor
 
 log = logging.getLogger('custodian.exposedkeys')
 
@@ -34,6 +34,10 @@ class ExposedKeys(Filter):
     ``matched: true`` acts on the same keys. A missing cell stays null: a key
     is never let go over a missing detail. A row with no key id still matches
     its user, with ``AccessKeyId`` null.
+
+    In the ``exposed-keys-event`` mode the rows come from the AWS Health or
+    Trusted Advisor event instead, only for the keys it names, and Trusted
+    Advisor is not read; a Health finding's fraud type is its event code.
 
     ``fraud-types`` (case-insensitive) narrows by fraud type, though a row
     with an empty fraud type always matches; ``statuses`` picks ``error``
@@ -74,8 +78,23 @@ class ExposedKeys(Filter):
         lambdaconfig.check(self)
         return self
 
+    def get_permissions(self):
+        return () if self.fed_by_events() else self.permissions
+
+    def fed_by_events(self):
+        return (self.manager.data.get('mode') or {}).get('type') == lambdaconfig.EVENT_MODE
+
     def process(self, resources, event=None):
-        check = trustedadvisor.get_check_result(self.manager)
+        if self.fed_by_events():
+            # The exposed-keys-event mode resolved the event's keys and their users.
+            rows = (event or {}).get(events.FINDINGS)
+            if rows is None:
+                log.warning("exposed-keys: policy:%s is fed by exposure events and got none; "
+                            "nothing matched", self.manager.data.get('name'))
+                rows = []
+            check = trustedadvisor.CheckResult(self.manager.config.account_id, rows)
+        else:
+            check = trustedadvisor.get_check_result(self.manager)
         flagged = self.flagged_by_user(check, resources)
         matched = [r for r in resources if r['UserName'] in flagged]
         for r in matched:

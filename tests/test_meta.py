@@ -23,9 +23,11 @@ POLICY_FILES = [p for p in sorted((ROOT / 'policies').glob('*.yml'))
 def elements():
     load_resources(('aws.iam-user',))
     c7n_exposedkeys.initialize()
+    from c7n.policy import execution
     from c7n.resources.iam import User
     return [User.filter_registry.get('exposed-keys'),
-            User.action_registry.get('deactivate-exposed-keys')]
+            User.action_registry.get('deactivate-exposed-keys'),
+            execution.get('exposed-keys-event')]
 
 
 def load(data, validate=True):
