@@ -19,6 +19,9 @@ throwaway venvs on the same base interpreter that both see this venv's site-pack
 all its .pth files, except that one skips c7n_exposedkeys.pth. Nothing in the shared venv is
 renamed or changed. A second, steadier figure is `-X importtime` for c7n_exposedkeys.
 
+Last, the size of the Lambda archive c7n builds for the hourly sweep, with and without the
+plugin (bench/archive.py, which also runs on its own).
+
 This is a report, not a test: tests/test_bench.py only checks that it runs and counts.
 """
 import argparse
@@ -34,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from archive import archive_sizes, print_sizes
 from measure import progress, timed
 from startup import PACKAGE, PTH, startup_cost
 
@@ -79,10 +83,12 @@ def main(argv=None):
                      'summary': summarize(runs)})
         report['startup'] = startup_cost(
             tmp, args.startup_batches, args.startup_runs, args.callgrind_runs)
+    report['archive'] = archive_sizes()
     report['environment']['loadavg_end'] = loadavg()
     report['total_seconds'] = time.perf_counter() - started
     targets = [t for size in report['sizes'] for t in size['summary']['targets']]
     targets += report['startup'].get('targets', [])
+    targets += report['archive']['targets']
     report['all_targets_pass'] = all(t['pass'] for t in targets)
     print_report(report)
     if args.json:
@@ -368,6 +374,8 @@ def print_report(report):
         print("targets:")
         for target in startup['targets']:
             print_target(target)
+    print()
+    print_sizes(report['archive'])
     print()
     print(f"all targets: {'PASS' if report['all_targets_pass'] else 'FAIL'}")
     print(f"load average at start {env['loadavg_start']}, at end {env['loadavg_end']}; "

@@ -39,6 +39,14 @@ def test_bench_smoke_run_counts_calls_per_variant(tmp_path):
     assert split['filter_total'] == 2
     assert split['action'] == {'iam:ListAccessKeys': FLAGGED, 'iam:UpdateAccessKey': FLAGGED}
 
+    archive = report['archive']
+    assert archive['plugin_bytes'] == archive['with_bytes'] - archive['without_bytes'] > 0
+    assert archive['plugin_files'] == sorted(
+        'c7n_exposedkeys/%s' % p.name for p in (ROOT / 'c7n_exposedkeys').glob('*.py'))
+    # the plugin's compressed files, plus the two mode settings in config.json
+    assert 0 < archive['plugin_bytes'] - archive['plugin_compressed_bytes'] < 2048
+    assert [t['pass'] for t in archive['targets']] == [True]
+
     startup = report['startup']
     assert 'skipped' in startup or len(startup['starts']['with']) == 1
     counted = startup.get('instructions', {})
