@@ -1,17 +1,23 @@
 """The hourly sweep's real Lambda archive, run as the Lambda runtime would against the local AWS."""
 import io
 import json
+import re
+import shlex
+import shutil
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
 
 import lambdaruntime
 from localaws import LocalAWS, seed
 from localaws.runner import notifications, run
 
 ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / 'README.md'
 POLICY = ROOT / 'policies' / 'exposed-keys-lambda.yml'
 SWEEP = 'exposed-keys-sweep'
 FUNCTION = 'custodian-' + SWEEP
@@ -141,23 +147,76 @@ def test_warm_process_reads_trusted_advisor_afresh_for_each_event(function, swee
         in second.log_text()
 
 
-def create_role(aws):
-    """README's "Run in Lambda" role, made from the same two documents."""
-    iam = aws.client('iam')
-    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=(
-        ROOT / 'policies' / 'lambda-trust-policy.json').read_text())
-    iam.put_role_policy(RoleName=ROLE, PolicyName='exposed-keys', PolicyDocument=(
-        ROOT / 'policies' / 'lambda-role-policy.json').read_text())
+def test_unreadable_check_fails_the_invocation_in_one_line_and_the_next_event_retries(
+        function, sweep, aws):
+    demo_check = seed.demo()['accounts'][MAIN]['trusted_advisor']
+    aws.seed({'accounts': {MAIN: {'trusted_advisor': dict(demo_check, errors={
+        'DescribeTrustedAdvisorCheckResult': {
+            'code': 'AccessDeniedException', 'message': 'not authorized'}})}}})
+    failed = function.invoke(lambdaruntime.scheduled_event(sweep))
+    assert failed['error']['errorType'] == 'PolicyExecutionError'
+    assert failed['error']['errorMessage'].startswith(
+        'IAM denied support:DescribeTrustedAdvisorCheckResult on account %s' % MAIN)
+    assert not [op for op in failed.operations if not op.startswith(
+        ('sts:', 'iam:ListUsers', 'iam:GetUser', 'support:DescribeTrustedAdvisorCheckResult'))]
+    assert states(aws) == seeded()
+
+    # The failure was this event's: once the role may read the check, the next event acts.
+    aws.seed({'accounts': {MAIN: {'trusted_advisor': demo_check}}})
+    fixed = function.invoke(lambdaruntime.scheduled_event(sweep))
+    assert fixed['error'] is None, fixed['error']
+    inactive = {k for k, v in states(aws).items() if v == 'Inactive'}
+    assert inactive == set(seed.DEMO_EXPECTED[MAIN]['inactive']) | {
+        k for k, v in seeded().items() if v == 'Inactive'}
 
 
-def test_custodian_run_provisions_the_sweep_function_and_its_schedule(aws, workdir, tmp_path):
+def readme_commands(containing):
+    """The shell block of README's "Run in Lambda" (before its first ### subsection) that
+    contains `containing`, as argv lists."""
+    section = README.read_text().split('\n## Run in Lambda\n', 1)[1].split('\n## ', 1)[0]
+    blocks = re.findall(r'```sh\n(.*?)```', section.split('\n### ', 1)[0], re.S)
+    [block] = [b for b in blocks if containing in b]
+    lines = block.replace('\\\n', ' ').splitlines()  # join continued lines
+    return [argv for argv in (shlex.split(line, comments=True) for line in lines) if argv]
+
+
+def aws_cli(aws, argv, cwd):
+    """One `aws SERVICE OPERATION --option value ...` line, made through boto3 by the CLI's
+    naming rules (file:// values read relative to cwd)."""
+    assert argv[0] == 'aws', argv
+    client = aws.client(argv[1])
+    operation = client.meta.service_model.operation_model(
+        ''.join(w.capitalize() for w in argv[2].split('-')))
+    members = operation.input_shape.members
+    options = {'--' + xform_name(name, '-'): name for name in members}
+    params = {}
+    for option, value in zip(argv[3::2], argv[4::2]):
+        name = options[option]
+        if value.startswith('file://'):
+            value = (cwd / value[len('file://'):]).read_text()
+        params[name] = [value] if members[name].type_name == 'list' else value
+    return getattr(client, xform_name(operation.name))(**params)
+
+
+def run_readme(aws, containing, cwd):
+    for argv in readme_commands(containing):
+        if argv[0] == 'aws':
+            aws_cli(aws, argv, cwd)
+        elif argv[0] == 'cp':
+            shutil.copy(cwd / argv[1], cwd / argv[2])
+        else:
+            assert argv[0] == 'custodian', argv
+            out = run(aws, *argv, home=cwd / 'home', cwd=cwd)
+            assert out.returncode == 0, (argv, out.stderr)
+
+
+def test_readme_deploys_the_sweep_function_and_its_schedule_then_removes_them(aws, tmp_path):
     aws.reset()
     aws.seed(seed.demo())
-    create_role(aws)
-    out = run(aws, 'custodian', 'run', '-s', tmp_path / 'out', '--vars-file',
-              workdir / 'vars.yml', POLICY, home=tmp_path)
-    assert out.returncode == 0, out.stderr
-    assert states(aws) == seeded()  # provisioning runs nothing
+    shutil.copytree(ROOT / 'policies', tmp_path / 'policies')
+    run_readme(aws, 'create-role', tmp_path)
+    run_readme(aws, 'custodian run', tmp_path)
+    assert states(aws) == seeded()  # deploying runs nothing
 
     config = aws.client('lambda').get_function(FunctionName=FUNCTION)['Configuration']
     assert config['Handler'] == 'c7n_exposedkeys.handler.run'
@@ -197,3 +256,15 @@ def test_custodian_run_provisions_the_sweep_function_and_its_schedule(aws, workd
     assert result['error'] is None, result['error']
     assert {k for k, v in states(aws).items() if v != seeded()[k]} == {
         k for k in seed.DEMO_EXPECTED[MAIN]['inactive'] if seeded()[k] == 'Active'}
+
+    # Lambda creates the log group on the function's first run; the local AWS did not run it.
+    aws.client('logs').create_log_group(logGroupName='/aws/lambda/' + FUNCTION)
+    run_readme(aws, 'delete-function', tmp_path)
+    with pytest.raises(ClientError, match='ResourceNotFound'):
+        aws.client('lambda').get_function(FunctionName=FUNCTION)
+    with pytest.raises(ClientError, match='ResourceNotFound'):
+        events.describe_rule(Name=FUNCTION)
+    assert aws.client('logs').describe_log_groups(
+        logGroupNamePrefix='/aws/lambda/' + FUNCTION)['logGroups'] == []
+    with pytest.raises(ClientError, match='NoSuchEntity'):
+        aws.client('iam').get_role(RoleName=ROLE)
