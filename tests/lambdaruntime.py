@@ -9,13 +9,16 @@
 
 The archive is the one `custodian run` uploads: c7n.mu.PolicyLambda(policy).get_archive()
 after loading the file the way the CLI does (c7n.commands.policy_command: vars file,
-variable expansion, validation), config.json included. It is unzipped and its handler runs
-in a separate interpreter started with -S -E -s (no site-packages, no .pth file, no
-PYTHON* variables). That interpreter's sys.path is the archive folder, then a folder
-holding only what the Lambda runtime provides (symlinks to this venv's boto3, botocore,
-dateutil, jmespath, urllib3, s3transfer and six), then the standard library. Its cwd is
-the archive folder (c7n's handler reads config.json from there), and its environment is
-LocalAWS.env() plus the variables Lambda sets.
+variable expansion, validation), config.json included; deployed_archive() instead takes
+the zip a function was created with in the LocalAWS. It is unzipped and its handler runs
+in a separate interpreter started with -S -E -s -B (no site-packages, no .pth file, no
+PYTHON* variables, no bytecode written: Lambda's task folder is read-only). That
+interpreter's sys.path is the archive folder, then a folder holding only what the Lambda
+runtime provides (symlinks to this venv's boto3, botocore, dateutil, jmespath, urllib3,
+s3transfer and six), then the standard library. Its cwd is the archive folder (c7n's
+handler reads config.json from there), and its environment is LocalAWS.env() plus the
+variables Lambda sets. c7n's handler writes its output under /tmp/<policy name>, as it
+does in Lambda; tests read outcomes from the LocalAWS and the log lines instead.
 
 The runner half of this file (`serve`, run as a script) uses the standard library alone.
 """
