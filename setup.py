@@ -23,7 +23,9 @@ class BuildWithStartupFiles(build_py):
             self.copy_file(os.path.join(HERE, name), os.path.join(target, name))
 
 
-C7N = ['c7n==0.9.53', 'c7n-org==0.6.52']
+C7N = ['c7n==0.9.53', 'c7n-org==0.6.52', 'c7n-mailer==0.6.52']
+# The local SMTP server the mailer delivers to (localaws/smtp.py).
+SMTP_SINK = ['aiosmtpd==1.4.6']
 
 setup(
     name='c7n_exposedkeys',
@@ -37,8 +39,8 @@ setup(
     install_requires=['c7n>=0.9.53', 'boto3', 'pyyaml'],
     extras_require={
         # c7n, c7n-org and c7n-mailer pin each other: move them together.
-        'test': C7N + ['pytest', 'placebo', 'moto[server]==5.2.5'],
-        'localaws': C7N + ['moto[server]==5.2.5'],
+        'test': C7N + SMTP_SINK + ['pytest', 'placebo', 'moto[server]==5.2.5'],
+        'localaws': C7N + SMTP_SINK + ['moto[server]==5.2.5'],
     },
     cmdclass={'build_py': BuildWithStartupFiles},
     zip_safe=False,

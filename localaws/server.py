@@ -14,7 +14,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from . import control, motostate
+from . import control, longpoll, motostate
 from .calls import CallLog, describe, read_body
 from .trustedadvisor import TARGET_PREFIX, TrustedAdvisor
 
@@ -48,6 +48,8 @@ class LocalAWSApp:
             return self.moto(environ, start_response)
         call = describe(environ)
         self.calls.add(call)
+        if (call["service"], call["operation"]) == ("sqs", "ReceiveMessage"):
+            longpoll.shorten(environ)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith(TARGET_PREFIX):
             response = self.support(environ, call)
             if response is not None:

@@ -234,6 +234,18 @@ def test_assumed_role_client_sees_the_member_account(aws):
     assert {"service": "sts", "operation": "AssumeRole", "account": MAIN} in calls
 
 
+def test_receive_message_long_polls_at_most_a_second(aws):
+    """c7n-mailer long-polls 10 s before it stops; localaws shortens that (localaws/longpoll.py)."""
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName="custodian-mailer")["QueueUrl"]
+    started = time.monotonic()
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", []) == []
+    assert time.monotonic() - started < 5
+    sqs.send_message(QueueUrl=url, MessageBody="waiting")
+    [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+    assert message["Body"] == "waiting"
+
+
 def test_queue_messages_are_read_without_being_consumed(aws):
     sqs = aws.client("sqs")
     url = sqs.get_queue_url(QueueName="custodian-mailer")["QueueUrl"]
