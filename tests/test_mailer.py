@@ -1,0 +1,182 @@
+"""The stock c7n-mailer, unmodified, reads what the stock `custodian run` queued on the local AWS
+and delivers it over SMTP (no TLS) to a local SMTP server; the delivered email is read back."""
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import pytest
+import requests
+import yaml
+from c7n_mailer.cli import CONFIG_SCHEMA
+from c7n_mailer.slack_delivery import SlackDelivery
+
+from localaws import LocalAWS, mailbox, seed
+from localaws.mailer import EXAMPLE, TEMPLATES, run_mailer, write_config
+from localaws.runner import notifications, run
+from localaws.smtp import SmtpSink
+
+POLICY = Path(__file__).resolve().parent.parent / 'policies' / 'exposed-keys.yml'
+MAIN = seed.MAIN
+SECURITY = 'security@example.com'
+OUTCOMES = ('exposed-keys', 'deactivate-exposed-keys.json')
+# The template's wording for each Outcome (mailer/templates/exposed-keys.macros.j2).
+SAYS = {
+    'deactivated': 'Deactivated (now Inactive)',
+    'already-inactive': 'Already inactive (no change)',
+    'gone': 'Gone (the user or key no longer exists)',
+    'no-key-id': 'Not deactivated (finding has no key id)',
+}
+NEXT_STEPS = ('Rotate ', 'Check the CloudTrail activity of the key', 'Revoke sessions',
+              'Close the AWS support case')
+
+
+def owners():
+    """User name -> the OwnerContact tag the demo seeds (c7n-mailer's contact_tags)."""
+    return {u['name']: u['tags'].get('OwnerContact')
+            for u in seed.demo()['accounts'][MAIN]['users']}
+
+
+def sweep(aws, home, vars_file, config):
+    """One hourly sweep: custodian run, then c7n-mailer. Returns both processes and the
+    messages the mailer found in the queue."""
+    custodian = run(aws, 'custodian', 'run', '-s', home / 'out', '--cache-period', '0',
+                    '--vars-file', vars_file, POLICY, home=home)
+    queued = notifications(aws)
+    aws.reset_calls()
+    mailer = run_mailer(aws, config, home)
+    return custodian, queued, mailer
+
+
+@pytest.fixture(scope='module')
+def first(tmp_path_factory):
+    """The demo account after one sweep, with the SMTP server still up for a second one."""
+    home = tmp_path_factory.mktemp('mailer')
+    vars_file = home / 'vars.yml'
+    vars_file.write_text(f'security_email: {SECURITY}\n')
+    with LocalAWS() as aws, SmtpSink(home / 'mail') as smtp:
+        aws.seed(seed.demo())
+        config = write_config(smtp, home / 'mailer.yml')
+        custodian, queued, mailer = sweep(aws, home, vars_file, config)
+        yield dict(aws=aws, smtp=smtp, home=home, vars_file=vars_file, config=config,
+                   custodian=custodian, queued=queued, mailer=mailer,
+                   mailer_calls=Counter(f"{c['service']}:{c['operation']}" for c in aws.calls()),
+                   delivered=smtp.messages(),
+                   outcomes=json.loads(home.joinpath('out', *OUTCOMES).read_text()))
+
+
+def by_key(delivered):
+    """Key id, or '(no key id)' -> [(table row, delivered message)]."""
+    found = {}
+    for mail in delivered:
+        for row in mailbox.rows(mail['message']):
+            key = row['Access key']
+            found.setdefault(key, []).append((row, mail))
+    return found
+
+
+def test_custodian_queued_one_message_and_the_mailer_emptied_the_queue(first):
+    assert first['custodian'].returncode == 0, first['custodian'].stderr
+    assert first['mailer'].returncode == 0, first['mailer'].stderr
+    [message] = first['queued']
+    assert message['action']['template'] == 'exposed-keys.html'
+    assert notifications(first['aws']) == []
+    assert 'Sent account:' in first['mailer'].stderr
+
+
+def test_the_mailer_reads_and_deletes_from_sqs_and_calls_nothing_else(first):
+    # No STS, IAM, SES or KMS: the queue URL is given, SMTP needs no AWS credentials.
+    assert first['mailer_calls'] == {'sqs:ReceiveMessage': 2, 'sqs:DeleteMessage': 1}
+
+
+def test_one_email_per_owner_each_also_to_security(first):
+    notified_users = {r['UserName'] for r in first['outcomes']}
+    contact = owners()
+    expected = {tuple(sorted({contact[u], SECURITY} - {None})) for u in notified_users}
+    got = [tuple(sorted(mail['rcpt_tos'])) for mail in first['delivered']]
+    assert sorted(got) == sorted(expected)
+    for mail in first['delivered']:
+        message = mail['message']
+        assert sorted(a.strip() for a in message['To'].split(',')) == sorted(mail['rcpt_tos'])
+        assert message['From'] == yaml.safe_load(EXAMPLE.read_text())['from_address']
+        assert message['Subject'] == (
+            f'Exposed AWS access keys in account {MAIN}: deactivation results')
+        assert message.get_content_type() == 'text/html'
+
+
+def test_every_key_is_named_with_fraud_type_case_outcome_to_its_owner(first):
+    rows = by_key(first['delivered'])
+    contact = owners()
+    for record in first['outcomes']:
+        key = record['AccessKeyId'] or '(no key id)'
+        candidates = [(row, mail) for row, mail in rows[key]
+                      if row['Support case'] == record['CaseId']]
+        assert len(candidates) == 1, key
+        [(row, mail)] = candidates
+        assert row['Fraud type'] == record['FraudType']
+        assert row['Outcome'] == SAYS[record['Outcome']]
+        assert SECURITY in mail['rcpt_tos']
+        owner = contact[record['UserName']]
+        assert owner in mail['rcpt_tos'], (key, mail['rcpt_tos'])
+        assert f"IAM user {record['UserName']}" in mailbox.lines(mail['message'])
+
+
+def test_every_deactivated_key_is_in_an_email(first):
+    rows = by_key(first['delivered'])
+    expected = seed.DEMO_EXPECTED[MAIN]['inactive']
+    assert set(expected) <= set(rows)
+    for key in expected:
+        [(row, _)] = rows[key]
+        assert row['Outcome'] in (SAYS['deactivated'], SAYS['already-inactive'])
+    assert rows['AKIAIOSFODNN7EXAMPLE'][0][0]['Outcome'] == SAYS['deactivated']
+    assert rows['AKIAI44QH8DH3EXAMPLE'][0][0]['Outcome'] == SAYS['already-inactive']
+    # Keys nobody flagged, and the root key, are in no email.
+    assert not set(rows) & (set(seed.DEMO_EXPECTED[MAIN]['unchanged'])
+                            | set(seed.DEMO_EXPECTED[MAIN]['root']))
+
+
+def test_every_email_gives_the_next_steps(first):
+    for mail in first['delivered']:
+        text = mailbox.lines(mail['message'])
+        steps = [line for line in text if line.startswith(NEXT_STEPS)]
+        assert all(any(s.startswith(p) for s in steps) for p in NEXT_STEPS), text
+        cases = {row['Support case'] for row in mailbox.rows(mail['message'])}
+        assert all(any(case in s for s in steps) for case in cases)
+
+
+def test_a_row_without_key_id_says_what_to_do_first(first):
+    [(row, mail)] = by_key(first['delivered'])['(no key id)']
+    assert row['Support case'] == '12345678915'
+    text = mailbox.lines(mail['message'])
+    assert any(line.startswith("First: Find which of frank's keys was exposed") for line in text)
+
+
+def test_the_queued_message_renders_as_a_slack_payload(first, monkeypatch):
+    """The Slack template, through c7n-mailer's own SlackDelivery, on what custodian queued."""
+    def refuse(*args, **kwargs):
+        raise AssertionError('no network in this test')
+    monkeypatch.setattr(requests, 'post', refuse)
+    [message] = first['queued']
+    message['action']['to'] = ['slack://#security-alerts']
+    config = {'templates_folders': [str(TEMPLATES)], 'slack_token': None}
+    [(channel, payload)] = SlackDelivery(config, logging.getLogger('test'), None) \
+        .get_to_addrs_slack_messages_map(message).items()
+    payload = json.loads(payload)
+    assert channel == payload['channel'] == 'security-alerts'
+    text = '\n'.join(b['text']['text'] for b in payload['blocks'] if b['type'] == 'section')
+    for record in first['outcomes']:
+        key = record['AccessKeyId'] or '(no key id)'
+        [line] = [line for line in text.splitlines() if line.startswith(f'• `{key}` ')
+                  and f"case {record['CaseId']}," in line]
+        assert f"• `{key}` {record['FraudType']}, case {record['CaseId']}," in line
+        assert f"*{SAYS[record['Outcome']]}*" in line
+
+
+def test_the_example_config_is_valid_and_template_folders_come_from_the_command():
+    """README: mailer.yml cannot name template folders; --templates does."""
+    config = yaml.safe_load(EXAMPLE.read_text())
+    jsonschema.validate(config, CONFIG_SCHEMA)
+    assert config['smtp_ssl'] is False and config['contact_tags'] == ['OwnerContact']
+    with pytest.raises(jsonschema.ValidationError, match='templates_folders'):
+        jsonschema.validate(dict(config, templates_folders=[str(TEMPLATES)]), CONFIG_SCHEMA)
