@@ -1,5 +1,6 @@
 """`python -m localaws.demo`: run the stock `custodian run` over the demo scenario on a local
-AWS, then show what changed, what was sent and which AWS calls were made, and check it."""
+AWS, then show what changed, what was sent and which AWS calls were made, deliver the queued
+message with the stock c7n-mailer to a local SMTP server, show the emails, and check it all."""
 
 import argparse
 import json
@@ -12,7 +13,7 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
-from . import seed
+from . import demomail, seed
 from .client import LocalAWS
 from .defaults import REGION
 from .runner import notifications, run
@@ -180,7 +181,9 @@ def main(argv=None):
         messages = notifications(aws, QUEUE, ACCOUNT)
         print_notifications(messages)
         print_calls(aws.calls())
-    problems = verify(after, expected)
+        # Last: the stock c7n-mailer delivers the queued message by SMTP, and the emails print.
+        mail_problems = demomail.deliver(aws, home, out_dir, expected["inactive"])
+    problems = verify(after, expected) + mail_problems
     if not messages:
         problems.append(f"no notification reached the {QUEUE} queue")
     if proc.returncode:

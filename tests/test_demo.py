@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from localaws import demo
+from localaws import demo, demomail, mailbox
 from localaws.seed import DEMO_EXPECTED, MAIN
 from localaws.seed import demo as demo_scenario
 
@@ -54,7 +54,7 @@ def table_rows(output):
 
 
 def calls(output):
-    section = output.split("AWS calls made by the run")[1].split("RESULT:")[0]
+    section = output.split("AWS calls made by the run")[1].split("$ c7n-mailer")[0]
     return {m[2]: int(m[1]) for m in map(CALL_LINE.match, section.splitlines()) if m}
 
 
@@ -152,3 +152,50 @@ def test_a_missing_or_extra_key_fails():
     assert demo.verify(after, EXPECTED) == [
         "key AKIAIOSFODNN1EXAMPLE is missing, expected Active",
         "key AKIAEXTRAKEY0EXAMPLE is not in the demo scenario"]
+
+
+def emails(output):
+    """The printed emails: recipients -> {key: {column: cell}}."""
+    section = output.split("Emails the local SMTP server received")[1].split("The first email")[0]
+    lines = section.splitlines()
+    # Cells are cut at the heading line's column starts (a cell may be empty).
+    heading = next(line for line in lines if line.strip().startswith(demomail.KEY_COLUMNS[0]))
+    starts = [heading.index(column) for column in demomail.KEY_COLUMNS] + [None]
+    found, current = {}, None
+    for line in lines:
+        if line.startswith("  to ") and line.endswith(":"):
+            current = found.setdefault(line[len("  to "):-1], {})
+        elif current is not None and line.startswith("    "):
+            cells = [line[a:b].strip() for a, b in zip(starts, starts[1:])]
+            current[cells[0]] = dict(zip(demomail.KEY_COLUMNS, cells))
+    return found
+
+
+def test_demo_runs_the_stock_mailer_against_the_queue(output):
+    assert re.search(r"^\$ c7n-mailer --config mailer\.yml --templates mailer/templates --run$",
+                     output, re.M)
+    assert re.search(r"smtp_server 127\.0\.0\.1, smtp_port \d+: a local SMTP server without TLS",
+                     output)
+    assert "exit status 0; its AWS calls: 1 sqs:DeleteMessage, 2 sqs:ReceiveMessage" in output
+
+
+def test_demo_ends_with_the_delivered_emails(run_demo, output):
+    _, out_dir = run_demo
+    delivered = mailbox.delivered(out_dir / "mail")
+    printed = emails(output)
+    assert f"Emails the local SMTP server received: {len(delivered)}, saved in {out_dir}/mail/" \
+        in output
+    assert sorted(printed) == sorted(", ".join(mail["rcpt_tos"]) for mail in delivered)
+    assert all(to.endswith(", security@example.com") for to in printed)
+    assert "subject: Exposed AWS access keys in account 123456789012: deactivation results" \
+        in output
+    rows = {key: row for keys in printed.values() for key, row in keys.items()}
+    for key in EXPECTED["inactive"]:
+        assert rows[key]["Outcome"] in ("Deactivated (now Inactive)", "Already inactive (no change)")
+    alice = printed["alice@example.com, security@example.com"]["AKIAIOSFODNN7EXAMPLE"]
+    assert (alice["Fraud type"], alice["Support case"]) == ("Exposed", "12345678910")
+    assert "Not deactivated (finding has no key id)" in rows["(no key id)"]["Outcome"]
+    # The first email follows in full, next steps included; the verdict comes last.
+    tail = output.split("The first email as its reader sees it")[1]
+    assert "Next steps for alice:" in tail and "Close the AWS support case 12345678910" in tail
+    assert tail.rstrip().splitlines()[-1].startswith("RESULT: ok")
