@@ -32,6 +32,15 @@ def service_of(environ):
         return None
 
 
+def region_of(environ):
+    """The region from the SigV4 credential scope, e.g. `us-west-2`."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        return auth.split(",")[0].split()[1].split("/")[2]
+    except IndexError:
+        return None
+
+
 def operation_of(environ):
     """X-Amz-Target for JSON protocols, else the query protocol's Action."""
     target = environ.get("HTTP_X_AMZ_TARGET")

@@ -165,8 +165,10 @@ class LocalAWS:
         )
         return env
 
-    def client(self, service, account=None, config=None):
-        """A boto3 client on the endpoint; with `account`, through AssumeRole into its custodian role."""
+    def client(self, service, account=None, config=None, region=None):
+        """A boto3 client on the endpoint; with `account`, through AssumeRole into its custodian role.
+
+        `region` (default us-east-1) matters where localaws keeps state per region (CloudTrail)."""
         import boto3
 
         credentials = {
@@ -187,7 +189,8 @@ class LocalAWS:
             # One session: it caches service models, so later clients come cheap.
             self._session = boto3.Session(
                 botocore_session=_isolated_botocore_session(), region_name=REGION)
-        return self._session.client(service, endpoint_url=self.endpoint, config=config, **credentials)
+        return self._session.client(
+            service, endpoint_url=self.endpoint, config=config, region_name=region, **credentials)
 
 
 def _drain(stream, lines):

@@ -1,7 +1,19 @@
 """Scenarios: seed documents for `LocalAWS.seed()` and `serve --scenario`.
 
 A seed document is plain JSON-able data:
-{"accounts": {"<account id>": {"users": [...], "queues": [...], "trusted_advisor": {...}}}}
+{"accounts": {"<account id>": {"users": [...], "queues": [...], "trusted_advisor": {...},
+                               "cloudtrail": {...}}}}
+
+"cloudtrail" holds CloudTrail's event history per region, for LookupEvents:
+{"<region>": {"events": [<event>, ...],
+              "errors": {"LookupEvents": {"code": "AccessDeniedException", "message": "...",
+                                          "status": 400, "times": null}}}}
+An <event> (see `event()`) needs EventName, EventSource and EventTime (ISO 8601 with a
+zone, e.g. "2026-12-03T08:15:00Z"), and may give AccessKeyId, Username, SourceIPAddress,
+ReadOnly (true/false), Resources ([{"ResourceType", "ResourceName"}]), UserAgent and
+EventId (else one is derived from the event, so recordings stay stable). The server builds
+the CloudTrailEvent JSON record from these. Seeding a region replaces its events and
+errors; `times` is how many calls fail before the region answers again (null: always).
 """
 
 from .defaults import DEFAULT_ACCOUNT
@@ -31,6 +43,14 @@ def row(status, key_id, user_name, fraud, case_id, updated, location, deadline, 
     if region:
         found["region"] = region
     return found
+
+
+def event(name, source, time, key_id, user_name, ip, read_only=True, resources=()):
+    """A CloudTrail event for a seed document's "cloudtrail" regions."""
+    return {"EventName": name, "EventSource": source, "EventTime": time,
+            "AccessKeyId": key_id, "Username": user_name, "SourceIPAddress": ip,
+            "ReadOnly": read_only,
+            "Resources": [{"ResourceType": t, "ResourceName": n} for t, n in resources]}
 
 
 def demo():

@@ -1,4 +1,5 @@
-"""moto's server behind a WSGI wrapper that logs calls and answers Trusted Advisor."""
+"""moto's server behind a WSGI wrapper that logs calls and answers Trusted Advisor and
+CloudTrail LookupEvents."""
 
 import http
 import ipaddress
@@ -14,8 +15,9 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from . import control, longpoll, motostate
-from .calls import CallLog, describe, read_body
+from . import cloudtrail, control, longpoll, motostate
+from .calls import CallLog, describe, read_body, region_of
+from .defaults import REGION
 from .trustedadvisor import TARGET_PREFIX, TrustedAdvisor
 
 
@@ -24,13 +26,17 @@ class LocalAWSApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.calls = CallLog()
         self.trusted_advisor = TrustedAdvisor()
+        self.cloudtrail = cloudtrail.CloudTrail()
 
     def seed(self, doc):
+        # CloudTrail first: it checks the whole document before changing anything.
+        self.cloudtrail.seed(doc)
         motostate.apply(doc, self.trusted_advisor)
 
     def reset(self):
         moto_api_backend.reset()
         self.trusted_advisor.reset()
+        self.cloudtrail.reset()
         self.calls.reset()
 
     def support(self, environ, call):
@@ -39,6 +45,14 @@ class LocalAWSApp:
         except ValueError:
             return None  # moto answers malformed bodies its own way
         return self.trusted_advisor.handle(call["operation"], call["account"], params)
+
+    def lookup_events(self, environ, call):
+        try:
+            params = json.loads(read_body(environ) or b"{}")
+        except ValueError:
+            return None
+        region = region_of(environ) or REGION
+        return self.cloudtrail.handle(call["operation"], call["account"], region, params)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -52,6 +66,10 @@ class LocalAWSApp:
             longpoll.shorten(environ)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith(TARGET_PREFIX):
             response = self.support(environ, call)
+            if response is not None:
+                return send(start_response, response)
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith(cloudtrail.TARGET_PREFIX):
+            response = self.lookup_events(environ, call)
             if response is not None:
                 return send(start_response, response)
         return self.moto(environ, start_response)

@@ -1,6 +1,8 @@
 """The local AWS, checked through real boto3 clients against a live server."""
 
+import datetime
 import io
+import json
 import subprocess
 import sys
 import time
@@ -14,7 +16,7 @@ from botocore.validate import ParamValidator
 
 from localaws import LocalAWS
 from localaws.client import LocalAWSError
-from localaws.seed import DEMO_EXPECTED, MAIN, MEMBER, bulk, demo
+from localaws.seed import DEMO_EXPECTED, MAIN, MEMBER, bulk, demo, event
 
 CHECK = "12Fnkpl8Y5"
 OTHER = "444455556666"
@@ -345,3 +347,172 @@ def test_host_aws_settings_reach_neither_server_nor_clients(monkeypatch):
         iam = aws.client("iam")
         assert iam.meta.region_name == "us-east-1"
         assert len(iam.list_users()["Users"]) == 12
+
+
+# CloudTrail LookupEvents, which moto lacks.
+
+KEY = "AKIAIOSFODNN7EXAMPLE"
+OTHER_KEY = "AKIAI44QH8DH1EXAMPLE"
+BY_KEY = [{"AttributeKey": "AccessKeyId", "AttributeValue": KEY}]
+TRAIL_EVENTS = [
+    event("ListBuckets", "s3.amazonaws.com", "2026-12-03T08:00:00Z", KEY, "alice", "203.0.113.7"),
+    event("GetCallerIdentity", "sts.amazonaws.com", "2026-12-03T09:00:00Z", KEY, "alice",
+          "198.51.100.23"),
+    event("CreateBucket", "s3.amazonaws.com", "2026-12-03T10:00:00Z", KEY, "alice", "203.0.113.7",
+          read_only=False, resources=[("AWS::S3::Bucket", "examplebucket")]),
+    event("RunInstances", "ec2.amazonaws.com", "2026-12-03T11:00:00Z", KEY, "alice",
+          "203.0.113.7", read_only=False),
+    event("DescribeRegions", "ec2.amazonaws.com", "2026-12-03T12:00:00Z", KEY, "alice",
+          "192.0.2.44"),
+    event("ListUsers", "iam.amazonaws.com", "2026-12-03T09:30:00Z", OTHER_KEY, "carol",
+          "192.0.2.10"),
+]
+
+
+def at(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.fixture
+def trail(aws):
+    aws.seed({"accounts": {MAIN: {"cloudtrail": {
+        "us-west-2": {"events": TRAIL_EVENTS},
+        "eu-south-1": {"errors": {"LookupEvents": {
+            "code": "UnrecognizedClientException",
+            "message": "The security token included in the request is invalid."}}},
+    }}}})
+    return aws
+
+
+def assert_valid_trail_output(data):
+    model = botocore.session.get_session().get_service_model("cloudtrail")
+    report = ParamValidator().validate(data, model.operation_model("LookupEvents").output_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def lookup_all(client, **params):
+    events, pages = [], 0
+    while True:
+        page = client.lookup_events(**params)
+        pages += 1
+        events += page["Events"]
+        if "NextToken" not in page:
+            return events, pages
+        params["NextToken"] = page["NextToken"]
+
+
+def test_lookup_events_answers_in_botocore_shape_newest_first(trail):
+    data = trail.client("cloudtrail", region="us-west-2").lookup_events(LookupAttributes=BY_KEY)
+    data.pop("ResponseMetadata")
+    assert_valid_trail_output(data)
+    assert "NextToken" not in data
+    events = data["Events"]
+    assert [e["EventName"] for e in events] == [
+        "DescribeRegions", "RunInstances", "CreateBucket", "GetCallerIdentity", "ListBuckets"]
+    put = events[2]
+    assert put["EventTime"] == at("2026-12-03T10:00:00Z")
+    assert (put["AccessKeyId"], put["Username"], put["EventSource"], put["ReadOnly"]) == (
+        KEY, "alice", "s3.amazonaws.com", "false")
+    assert put["Resources"] == [
+        {"ResourceType": "AWS::S3::Bucket", "ResourceName": "examplebucket"}]
+    record = json.loads(put["CloudTrailEvent"])
+    assert record["sourceIPAddress"] == "203.0.113.7"
+    assert record["eventID"] == put["EventId"] and record["awsRegion"] == "us-west-2"
+    assert record["userIdentity"]["accessKeyId"] == KEY
+    assert record["userIdentity"]["arn"] == f"arn:aws:iam::{MAIN}:user/alice"
+    assert record["readOnly"] is False and record["eventTime"] == "2026-12-03T10:00:00Z"
+    # Event ids are derived from the seed, so a re-seeded server answers the same.
+    trail.seed({"accounts": {MAIN: {"cloudtrail": {"us-west-2": {"events": TRAIL_EVENTS}}}}})
+    again = trail.client("cloudtrail", region="us-west-2").lookup_events(LookupAttributes=BY_KEY)
+    assert [e["EventId"] for e in again["Events"]] == [e["EventId"] for e in events]
+
+
+def test_lookup_events_keeps_regions_and_accounts_apart(trail):
+    assert trail.client("cloudtrail").lookup_events()["Events"] == []
+    member = trail.client("cloudtrail", account=MEMBER, region="us-west-2")
+    assert member.lookup_events()["Events"] == []
+    everything = trail.client("cloudtrail", region="us-west-2").lookup_events()["Events"]
+    assert len(everything) == len(TRAIL_EVENTS)
+
+
+def test_lookup_events_filters_by_attribute_and_inclusive_time(trail):
+    client = trail.client("cloudtrail", region="us-west-2")
+    window = client.lookup_events(
+        LookupAttributes=BY_KEY, StartTime=at("2026-12-03T09:00:00Z"),
+        EndTime=at("2026-12-03T11:00:00Z"))["Events"]
+    assert [e["EventName"] for e in window] == ["RunInstances", "CreateBucket", "GetCallerIdentity"]
+    other = client.lookup_events(LookupAttributes=[
+        {"AttributeKey": "AccessKeyId", "AttributeValue": OTHER_KEY}])["Events"]
+    assert [e["EventName"] for e in other] == ["ListUsers"]
+    by_name = client.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "CreateBucket"}])["Events"]
+    assert [e["Username"] for e in by_name] == ["alice"]
+    by_resource = client.lookup_events(LookupAttributes=[
+        {"AttributeKey": "ResourceName", "AttributeValue": "examplebucket"}])["Events"]
+    assert [e["EventName"] for e in by_resource] == ["CreateBucket"]
+
+
+def test_lookup_events_pages_with_max_results_and_next_token(trail):
+    client = trail.client("cloudtrail", region="us-west-2")
+    everything = client.lookup_events(LookupAttributes=BY_KEY)["Events"]
+    paged, pages = lookup_all(client, LookupAttributes=BY_KEY, MaxResults=2)
+    assert pages == 3
+    assert paged == everything
+    first = client.lookup_events(LookupAttributes=BY_KEY, MaxResults=2)
+    assert len(first["Events"]) == 2 and first["NextToken"]
+    # A token belongs to its query: reused with another window, it is refused.
+    error = error_of(client.lookup_events, LookupAttributes=BY_KEY, MaxResults=2,
+                     StartTime=at("2026-12-03T00:00:00Z"), NextToken=first["NextToken"])
+    assert error["Error"]["Code"] == "InvalidNextTokenException"
+
+
+@pytest.mark.parametrize("params, code", [
+    ({"MaxResults": 51}, "InvalidMaxResultsException"),
+    ({"StartTime": at("2026-12-03T12:00:00Z"), "EndTime": at("2026-12-03T11:00:00Z")},
+     "InvalidTimeRangeException"),
+    ({"LookupAttributes": BY_KEY + [{"AttributeKey": "EventName", "AttributeValue": "X"}]},
+     "InvalidLookupAttributesException"),
+    ({"NextToken": "not-a-token"}, "InvalidNextTokenException"),
+])
+def test_lookup_events_refuses_what_aws_refuses(trail, params, code):
+    client = trail.client("cloudtrail", region="us-west-2", config=NO_RETRY)
+    assert error_of(client.lookup_events, **params)["Error"]["Code"] == code
+
+
+def test_lookup_events_errors_are_injected_per_region(trail):
+    client = trail.client("cloudtrail", region="eu-south-1", config=NO_RETRY)
+    for _ in range(2):
+        error = error_of(client.lookup_events, LookupAttributes=BY_KEY)["Error"]
+        assert error == {"Code": "UnrecognizedClientException",
+                         "Message": "The security token included in the request is invalid."}
+    assert trail.client("cloudtrail", region="us-west-2").lookup_events()["Events"]
+    trail.seed({"accounts": {MAIN: {"cloudtrail": {"us-west-2": {
+        "events": TRAIL_EVENTS, "errors": {"LookupEvents": {
+            "code": "ThrottlingException", "message": "Rate exceeded", "times": 1}}}}}}})
+    throttled = trail.client("cloudtrail", region="us-west-2", config=NO_RETRY)
+    assert error_of(throttled.lookup_events)["Error"]["Code"] == "ThrottlingException"
+    assert len(throttled.lookup_events()["Events"]) == len(TRAIL_EVENTS)
+
+
+def test_lookup_events_are_in_the_call_log_and_reset_wipes_them(trail):
+    trail.reset_calls()
+    client = trail.client("cloudtrail", region="us-west-2")
+    client.lookup_events(LookupAttributes=BY_KEY)
+    client.describe_trails()  # moto still answers the rest of CloudTrail
+    assert trail.calls() == [
+        {"service": "cloudtrail", "operation": "LookupEvents", "account": MAIN},
+        {"service": "cloudtrail", "operation": "DescribeTrails", "account": MAIN},
+    ]
+    trail.reset()
+    assert client.lookup_events()["Events"] == []
+
+
+@pytest.mark.parametrize("bad", [
+    {"EventName": "ListBuckets", "EventSource": "s3.amazonaws.com"},
+    {"EventName": "ListBuckets", "EventSource": "s3.amazonaws.com",
+     "EventTime": "2026-12-03T08:00:00"},
+])
+def test_seed_refuses_an_event_without_a_zoned_time(aws, bad):
+    with pytest.raises(LocalAWSError, match="400.*(EventTime|zone)"):
+        aws.seed({"accounts": {MAIN: {"cloudtrail": {"us-west-2": {"events": [bad]}}}}})
+    assert aws.client("cloudtrail", region="us-west-2").lookup_events()["Events"] == []

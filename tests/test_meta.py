@@ -27,7 +27,8 @@ def elements():
     from c7n.resources.iam import User
     return [User.filter_registry.get('exposed-keys'),
             User.action_registry.get('deactivate-exposed-keys'),
-            execution.get('exposed-keys-event')]
+            execution.get('exposed-keys-event'),
+            User.filter_registry.get('exposed-key-activity')]
 
 
 def load(data, validate=True):
