@@ -100,11 +100,11 @@ def load_policies(policy_file, vars_file=None, account_id=ACCOUNT, region=REGION
 
 def build_archive(policy_file, policy_name, dest, vars_file=None, account_id=ACCOUNT):
     """Build `policy_name`'s Lambda archive with c7n's own packaging; unzip it in dest/<name>/."""
-    from c7n.mu import PolicyLambda
-
     [policy] = [p for p in load_policies(policy_file, vars_file, account_id)
                 if p.name == policy_name]
-    function = PolicyLambda(policy)
+    # The mode's own function class, as LambdaMode.provision uses: c7n.mu.PolicyLambda for
+    # periodic, the plugin's for exposed-keys-event (its handler and package defaults).
+    function = policy.get_execution_mode().policy_lambda(policy)
     # The archive's own finalizer deletes its temporary file.
     return Archive.unpack(
         function.get_archive().get_bytes(), Path(dest) / policy_name,
