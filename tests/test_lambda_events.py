@@ -1,11 +1,15 @@
 """The event policy's real Lambda archive, run as the Lambda runtime would, on each exposure event."""
 import io
 import json
+import re
+import shlex
+import shutil
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from botocore.config import Config
 from moto.events.models import EventPattern
 
@@ -13,6 +17,7 @@ import exposureevents as ev
 import lambdaruntime
 from localaws import LocalAWS, seed
 from localaws.runner import notifications, run
+from test_lambda import aws_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / 'policies' / 'exposed-keys-lambda.yml'
@@ -207,3 +212,45 @@ def test_custodian_run_provisions_the_function_and_rule_in_us_east_1(
     assert Counter(result.operations)['iam:UpdateAccessKey'] == 1
     assert result.operations.count('sqs:SendMessage') == 1
     assert len(aws.queue_messages('custodian-mailer', region=region)) == 1
+
+
+def readme_section():
+    readme = (ROOT / 'README.md').read_text()
+    return readme.split('\n### Event-driven response: `exposed-keys-on-event`\n', 1)[1].split(
+        '\n## ', 1)[0]
+
+
+def readme_commands(containing):
+    [block] = [b for b in re.findall(r'```sh\n(.*?)```', readme_section(), re.S)
+               if containing in b]
+    return [shlex.split(line) for line in block.splitlines() if line.strip()]
+
+
+def test_readme_deploys_the_event_function_with_its_exact_pattern_then_removes_it(
+        aws, tmp_path):
+    fresh_account(aws)
+    create_role(aws)
+    shutil.copytree(ROOT / 'policies', tmp_path / 'policies')
+    (tmp_path / 'policies' / 'vars.yml').write_text('security_email: %s\n' % SECURITY)
+    [deploy] = readme_commands('custodian run')
+    out = run(aws, *deploy, home=tmp_path / 'home', cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lam, events = aws.client('lambda'), aws.client('events')
+    assert [f['FunctionName'] for f in lam.list_functions()['Functions']] == [FUNCTION]
+
+    [documented] = re.findall(r'```json\n(.*?)```', readme_section(), re.S)
+    deployed = json.loads(events.describe_rule(Name=FUNCTION)['EventPattern'])
+    assert json.loads(documented) == deployed == RULE_PATTERN
+    [documented_mode] = re.findall(r'```yaml\n(.*?)```', readme_section(), re.S)
+    policy = next(p for p in yaml.safe_load(POLICY.read_text())['policies'] if p['name'] == NAME)
+    assert yaml.safe_load(documented_mode)['mode'] == policy['mode']
+
+    aws.client('logs').create_log_group(logGroupName='/aws/lambda/' + FUNCTION)
+    for argv in readme_commands('delete-function'):
+        # Every removal line names us-east-1, the local AWS's default region.
+        assert argv[-2:] == ['--region', 'us-east-1'], argv
+        aws_cli(aws, argv[:-2], tmp_path)
+    assert lam.list_functions()['Functions'] == []
+    assert events.list_rules()['Rules'] == []
+    assert aws.client('logs').describe_log_groups(
+        logGroupNamePrefix='/aws/lambda/' + FUNCTION)['logGroups'] == []
