@@ -73,9 +73,21 @@ def section_texts(payload):
     return [b['text']['text'] for b in payload['blocks'] if b['type'] == 'section']
 
 
+# exposed-key-activity's summary, as its docstring describes it.
+ACTIVITY = {
+    'Since': '2026-12-02T09:00:00Z', 'Until': '2026-12-03T09:00:00Z',
+    'Regions': ['us-east-1', 'eu-west-1'], 'EventCount': 12,
+    'FirstEvent': '2026-12-02T10:00:00Z', 'LastEvent': '2026-12-03T08:00:00Z',
+    'TopEventNames': [{'EventName': 'ListBuckets', 'Count': 9},
+                      {'EventName': 'GetCallerIdentity', 'Count': 3}],
+    'TopSourceIps': [{'SourceIp': '192.0.2.10', 'Count': 12}],
+    'Truncated': True,
+    'Notes': ['eu-west-1: read the newest 2 page(s) only (max-pages); it has more events']}
+
+
 EVERY_OUTCOME = user(
     'alice',
-    entry('AKIAIOSFODNN7EXAMPLE', 'deactivated', New=True),
+    entry('AKIAIOSFODNN7EXAMPLE', 'deactivated', New=True, Activity=ACTIVITY),
     entry('AKIAIOSFODNN1EXAMPLE', 'already-inactive', case='12345678911', New=False),
     entry('AKIAIOSFODNN2EXAMPLE', 'gone', case='12345678912', New=True),
     entry(None, 'no-key-id', case='12345678913', FraudType='Suspected', New=True),
@@ -120,13 +132,21 @@ def test_html_without_new_or_activity_leaves_them_out():
 
 
 def test_html_shows_a_cloudtrail_summary_when_the_entry_has_one():
-    activity = {'Events': 12, 'TopEventNames': ['ListBuckets', 'GetCallerIdentity'],
-                'SourceIps': ['192.0.2.10']}
     mail, _ = html(message(user('bob', entry('AKIAIOSFODNN7EXAMPLE', 'deactivated',
-                                             Activity=activity))))
+                                             Activity=ACTIVITY))))
     [line] = [line for line in mailbox.lines(mail) if 'Recent CloudTrail activity' in line]
-    assert line.startswith('Recent CloudTrail activity of AKIAIOSFODNN7EXAMPLE:')
-    assert 'ListBuckets' in line and '192.0.2.10' in line and '12' in line
+    assert line == (
+        'Recent CloudTrail activity of AKIAIOSFODNN7EXAMPLE: at least 12 events from '
+        '2026-12-02T09:00:00Z to 2026-12-03T09:00:00Z in us-east-1, eu-west-1; calls: '
+        'ListBuckets (9), GetCallerIdentity (3); source IPs: 192.0.2.10 (12); notes: eu-west-1: '
+        'read the newest 2 page(s) only (max-pages); it has more events')
+
+
+def test_an_activity_of_another_shape_is_still_shown():
+    mail, _ = html(message(user('bob', entry('AKIAIOSFODNN7EXAMPLE', 'deactivated',
+                                             Activity={'Calls': ['ListBuckets'], 'Count': 1}))))
+    [line] = [line for line in mailbox.lines(mail) if 'Recent CloudTrail activity' in line]
+    assert line.endswith(': Calls: ListBuckets; Count: 1')
 
 
 def test_html_escapes_what_the_finding_says():
@@ -149,6 +169,7 @@ def test_slack_payload_is_json_with_a_line_per_key():
     assert key_lines[1].endswith(f"*{SAYS['already-inactive']}* (reported before)")
     assert key_lines[3].startswith('• `(no key id)` Suspected, case 12345678913,')
     assert 'FAILED: AccessDenied' in key_lines[4]
+    assert '    CloudTrail: at least 12 events from 2026-12-02T09:00:00Z' in user_text
     steps = next(t for t in section_texts(payload) if t.startswith('*Next steps*'))
     for step in ('Rotate', 'CloudTrail', 'Revoke sessions', 'Close the AWS support case'):
         assert step in steps
