@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 from c7n.config import Config
 from c7n.exceptions import PolicyValidationError
 from c7n.loader import PolicyLoader
@@ -311,6 +312,43 @@ def test_summary_ignores_events_without_a_readable_source_ip():
     assert summary['TopEventNames'] == [{'EventName': 'GetBucketAcl', 'Count': 2},
                                         {'EventName': 'PutBucketPolicy', 'Count': 1}]
     assert summary['TopSourceIps'] == []
+
+
+class FakeTrail:
+    """A cloudtrail client that gives the answers it was handed, in order, and no more."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+
+    def lookup_events(self, **params):
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_other_errors_are_noted_on_that_key_alone(caplog):
+    f = load(['exposed-keys', ACTIVITY]).resource_manager.filters[1]
+    refused = ClientError({'Error': {'Code': 'InvalidTimeRangeException',
+                                     'Message': 'Start time must be before end time.'}},
+                          'LookupEvents')
+    unreachable = EndpointConnectionError(
+        endpoint_url='https://cloudtrail.ap-east-9.amazonaws.com/')
+    clients = {'us-east-1': FakeTrail(refused, {'Events': []}),
+               'ap-east-9': FakeTrail(unreachable)}  # a second call would find no answer
+    skipped, since = {}, NOW - timedelta(hours=24)
+    with caplog.at_level(logging.WARNING, 'custodian.exposedkeys'):
+        first = f.key_activity(clients, ALICE, since, NOW, 2, skipped)
+        second = f.key_activity(clients, BOB, since, NOW, 2, skipped)
+    skip = ('ap-east-9: not readable: EndpointConnectionError (no endpoint reached); '
+            'region skipped')
+    assert (first['Regions'], first['Notes']) == ([], [
+        'us-east-1: not read for this key: InvalidTimeRangeException: Start time must be '
+        'before end time.', skip])
+    # The next key still reads us-east-1; the unreachable region is not asked again.
+    assert (second['Regions'], second['Notes']) == (['us-east-1'], [skip])
+    assert clients['us-east-1'].answers == [] and clients['ap-east-9'].answers == []
+    assert caplog.text.count('region:ap-east-9 CloudTrail not readable') == 1
 
 
 def register():
