@@ -60,11 +60,12 @@ def lookups(flight):
 
 
 def many(count, key, user='alice'):
-    """`count` events a minute apart, newest a minute before NOW, cycling through 7 names."""
-    names = ['GetBucketAcl', 'PutBucketPolicy', 'ListBuckets', 'GetCallerIdentity', 'DescribeInstances',
-             'RunInstances', 'CreateUser']
-    return [event(names[i % 7], 's3.amazonaws.com', ago(minutes=i + 1), key, user,
-                  '203.0.113.%d' % (i % 3 + 1)) for i in range(count)]
+    """`count` events a minute apart, newest a minute before NOW, cycling through 7 calls."""
+    calls = [('GetBucketAcl', 's3'), ('PutBucketPolicy', 's3'), ('ListBuckets', 's3'),
+             ('GetCallerIdentity', 'sts'), ('DescribeInstances', 'ec2'),
+             ('RunInstances', 'ec2'), ('CreateUser', 'iam')]
+    return [event(calls[i % 7][0], calls[i % 7][1] + '.amazonaws.com', ago(minutes=i + 1), key,
+                  user, '203.0.113.%d' % (i % 3 + 1)) for i in range(count)]
 
 
 class FakeClock:
@@ -192,8 +193,10 @@ def test_pages_per_key_and_region_are_capped(placebo_flight, tmp_path):
 
 def test_the_window_is_the_last_hours(placebo_flight, tmp_path):
     trail = {'us-east-1': {'events': [
-        event('GetBucketAcl', 's3.amazonaws.com', ago(minutes=30), ALICE, 'alice', '203.0.113.7'),
-        event('PutBucketPolicy', 's3.amazonaws.com', ago(minutes=110), ALICE, 'alice', '203.0.113.7'),
+        event('GetBucketAcl', 's3.amazonaws.com', ago(minutes=30), ALICE, 'alice',
+              '203.0.113.7'),
+        event('PutBucketPolicy', 's3.amazonaws.com', ago(minutes=110), ALICE, 'alice',
+              '203.0.113.7'),
         event('ListBuckets', 's3.amazonaws.com', ago(hours=3), ALICE, 'alice', '203.0.113.7'),
     ]}}
     flight = placebo_flight('activity_window', seed=seed(trail))
