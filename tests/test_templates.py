@@ -3,11 +3,14 @@ every outcome, New, a CloudTrail summary, markup in the data, and many users in 
 import email.message
 import json
 import logging
+from datetime import datetime, timezone
 
 import pytest
 import requests
 from c7n_mailer.slack_delivery import SlackDelivery
 from c7n_mailer.utils import get_rendered_jinja
+
+from c7n_exposedkeys import activity, cloudtrail
 
 from localaws import mailbox
 from localaws.mailer import TEMPLATES
@@ -140,6 +143,27 @@ def test_html_shows_a_cloudtrail_summary_when_the_entry_has_one():
         '2026-12-02T09:00:00Z to 2026-12-03T09:00:00Z in us-east-1, eu-west-1; calls: '
         'ListBuckets (9), GetCallerIdentity (3); source IPs: 192.0.2.10 (12); notes: eu-west-1: '
         'read the newest 2 page(s) only (max-pages); it has more events')
+
+
+def test_html_shows_the_summary_exposed_key_activity_builds():
+    """The real filter's summarize(), as it travels in the queued message (JSON)."""
+    def event(n, name, ip):
+        return {'EventId': f'event-{n}', 'EventName': name,
+                'EventTime': datetime(2026, 12, 3, 8, n, tzinfo=timezone.utc),
+                'CloudTrailEvent': json.dumps({'sourceIPAddress': ip})}
+    read = cloudtrail.Read('us-east-1')
+    read.pages = 1
+    read.events = [event(1, 'ListBuckets', '192.0.2.10'), event(2, 'ListBuckets', '192.0.2.10'),
+                   event(3, 'GetCallerIdentity', '198.51.100.7')]
+    summary = activity.summarize([read], datetime(2026, 12, 2, 9, tzinfo=timezone.utc),
+                                 datetime(2026, 12, 3, 9, tzinfo=timezone.utc), [])
+    mail, _ = html(message(user('bob', entry('AKIAIOSFODNN7EXAMPLE', 'deactivated',
+                                             Activity=json.loads(json.dumps(summary))))))
+    [line] = [line for line in mailbox.lines(mail) if 'Recent CloudTrail activity' in line]
+    assert line == (
+        'Recent CloudTrail activity of AKIAIOSFODNN7EXAMPLE: 3 events from 2026-12-02T09:00:00Z '
+        'to 2026-12-03T09:00:00Z in us-east-1; calls: ListBuckets (2), GetCallerIdentity (1); '
+        'source IPs: 192.0.2.10 (2), 198.51.100.7 (1)')
 
 
 def test_an_activity_of_another_shape_is_still_shown():
