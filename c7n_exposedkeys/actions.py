@@ -42,9 +42,10 @@ class DeactivateExposedKeys(BaseAction):
     ``ExposedKeysAlreadyInactive``, ``ExposedKeysGone``, ``ExposedKeysNoKeyId``
     and ``ExposedKeysFailed`` (alarm on the last).
 
-    A ``notify`` in the same policy whose recipients still hold a
-    ``{placeholder}`` (no ``--vars-file`` given) fails the policy after the
-    keys are deactivated, so nothing is sent to a literal placeholder.
+    A ``notify`` or ``notify-exposed-keys`` in the same policy whose
+    recipients still hold a ``{placeholder}`` (no ``--vars-file`` given) fails
+    the policy after the keys are deactivated, so nothing is sent to a literal
+    placeholder.
 
     :example:
 
@@ -69,10 +70,11 @@ class DeactivateExposedKeys(BaseAction):
             raise PolicyValidationError(
                 "policy:%s deactivate-exposed-keys needs the exposed-keys filter" % name)
         before = self.manager.actions[:self.manager.actions.index(self)]
-        if any(a.type == 'notify' for a in before):
+        early = [a.type for a in before if a.type in recipients.NOTIFY_TYPES]
+        if early:
             raise PolicyValidationError(
-                "policy:%s put notify after deactivate-exposed-keys, so the message carries "
-                "each key's outcome" % name)
+                "policy:%s put %s after deactivate-exposed-keys, so the message carries "
+                "each key's outcome" % (name, early[0]))
         return self
 
     def process(self, users):

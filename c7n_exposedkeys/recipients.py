@@ -3,6 +3,8 @@ import re
 
 PLACEHOLDER = re.compile(r'\{[A-Za-z_][A-Za-z0-9_]*\}')
 RECIPIENT_KEYS = ('to', 'cc', 'owner_absent_contact')
+# c7n's notify and ours (notify.py), which takes the same recipients.
+NOTIFY_TYPES = ('notify', 'notify-exposed-keys')
 
 
 def unresolved(policy_data):
@@ -13,7 +15,7 @@ def unresolved(policy_data):
     """
     found = []
     for action in policy_data.get('actions', ()):
-        if not isinstance(action, dict) or action.get('type') != 'notify':
+        if not isinstance(action, dict) or action.get('type') not in NOTIFY_TYPES:
             continue
         for key in RECIPIENT_KEYS:
             for value in action.get(key, ()):

@@ -27,6 +27,7 @@ def elements():
     from c7n.resources.iam import User
     return [User.filter_registry.get('exposed-keys'),
             User.action_registry.get('deactivate-exposed-keys'),
+            User.action_registry.get('notify-exposed-keys'),
             execution.get('exposed-keys-event'),
             User.filter_registry.get('exposed-key-activity')]
 
