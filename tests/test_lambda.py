@@ -100,6 +100,8 @@ def test_scheduled_event_deactivates_exactly_the_flagged_keys(function, sweep, a
 
     active_flagged = sum(seeded()[k] == 'Active' for k in expected['inactive'])
     users = len(seed.demo()['accounts'][MAIN]['users'])
+    [message] = notifications(aws)
+    notified = len(message['resources'])  # every matched user, on the first sweep
     assert Counter(result.operations) == {
         'sts:GetCallerIdentity': 1,       # c7n's handler finds its account, once per cold start
         'iam:ListUsers': 1,
@@ -108,13 +110,14 @@ def test_scheduled_event_deactivates_exactly_the_flagged_keys(function, sweep, a
         'support:DescribeTrustedAdvisorChecks': 1,
         'iam:ListAccessKeys': len(expected['inactive']),  # one per user with a flagged key id
         'iam:UpdateAccessKey': active_flagged,
+        'iam:ListUserTags': notified,     # notify-exposed-keys reads each record
         'iam:ListAccountAliases': 1,      # notify
         'sqs:SendMessage': 1,
+        'iam:TagUser': notified,          # and writes it once the message is sent
     }
     assert {c['account'] for c in result['calls']} == {MAIN}
     assert 'outcome:deactivated' in result.log_text()
 
-    [message] = notifications(aws)
     assert message['policy']['name'] == SWEEP
     assert message['action']['to'] == ['resource-owner', SECURITY]
     assert {e['AccessKeyId']: e['Outcome'] for r in message['resources']
