@@ -165,12 +165,15 @@ def test_notify_subjects_use_the_mailers_jinja_placeholders(path):
 
 LAMBDA_POLICY_FILE = ROOT / 'policies' / 'exposed-keys-lambda.yml'
 LAMBDA_LOGS = {'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'}
+RECORD_TAG_ONLY = {'ForAllValues:StringEquals': {'aws:TagKeys': ['c7n-exposed-keys-notified']}}
 
 
 def granted_actions(doc):
     by_action = {}
     for statement in doc['Statement']:
-        assert statement['Effect'] == 'Allow' and 'Condition' not in statement
+        assert statement['Effect'] == 'Allow'
+        # The one condition: TagUser may write only the notified-record tag.
+        assert statement.get('Condition', {}) in ({}, RECORD_TAG_ONLY), statement
         actions = statement['Action']
         for action in [actions] if isinstance(actions, str) else actions:
             resources = statement['Resource']
