@@ -22,6 +22,21 @@ MAILER_OPTIONS = (
     'slack_msg_color', 'email_ldap_username_manager', 'resource_ldap_lookup_username')
 
 
+def mailer_subject(subject):
+    """The subject as the policy wrote it, for c7n-mailer's Jinja.
+
+    c7n formats every string of a policy with its variables, which turns a
+    Jinja ``{{ account_id }}`` into ``{ account_id }``, and puts the subject
+    back for actions of type ``notify`` only (Policy.expand_variables). A
+    string c7n formatted holds no brace of its own, so each one left was a
+    doubled one: double them again. A string it could not format (an unknown
+    variable) was left as written, with its ``{{ }}``.
+    """
+    if not subject or '{{' in subject or '}}' in subject:
+        return subject
+    return subject.replace('{', '{{').replace('}', '}}')
+
+
 def _schema():
     # c7n's notify schema, closed, with the mailer's options and the record tag.
     schema = copy.deepcopy(Notify.schema)
@@ -106,6 +121,8 @@ class NotifyExposedKeys(Notify):
                 "policy:%s %s not sent: recipient %s has no value; pass it with --vars-file "
                 "(custodian run) or under vars: in the accounts file (c7n-org)"
                 % (self.manager.data.get('name'), TYPE, ', '.join(unresolved)))
+        if self.data.get('subject'):
+            self.data = dict(self.data, subject=mailer_subject(self.data['subject']))
         client = local_session(self.manager.session_factory).client('iam')
         news = []
         for user in users:

@@ -10,6 +10,7 @@ from botocore.stub import ANY, Stubber
 from c7n.exceptions import PolicyExecutionError, PolicyValidationError
 from c7n.utils import reset_session_cache
 
+from c7n_exposedkeys.notify import mailer_subject
 from c7n_exposedkeys.record import DEFAULT_TAG
 from policyrun import load_policies
 
@@ -237,3 +238,21 @@ def test_sns_transport_declares_publish(tmp_path):
     [policy] = load_policies(dict(POLICY, actions=[sns]), StubFactory(), tmp_path)
     assert set(policy.resource_manager.actions[0].get_permissions()) == {
         'iam:ListUserTags', 'iam:TagUser', 'iam:ListAccountAliases', 'sns:Publish'}
+
+
+@pytest.mark.parametrize('written, variables', [
+    ('Exposed keys in account {{ account_id }}', {}),
+    ('{{ account }} ({{account_id}}) in {region}', {}),
+    ('No placeholders at all', {}),
+    ('{{ account_id }} for {team}', {}),  # unknown variable: c7n leaves the string alone
+    ('{{ account_id }} for {team}', {'team': 'platform'}),
+])
+def test_the_subject_reaches_the_mailer_as_written(tmp_path, written, variables):
+    # c7n turns {{ }} into { } when it expands variables, and restores it for `notify` only.
+    notify = dict(NOTIFY, subject=written)
+    [policy] = load_policies(dict(POLICY, actions=[notify]), StubFactory(), tmp_path)
+    policy.expand_variables(policy.get_variables(variables))
+    [action] = policy.resource_manager.actions
+    expected = written.replace('{region}', 'us-east-1').replace('{team}', variables.get(
+        'team', '{team}'))
+    assert mailer_subject(action.data['subject']) == expected

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / 'policies' / 'exposed-keys.yml'
 SNS_POLICY = ROOT / 'policies' / 'exposed-keys-sns.yml'
 TAG = 'c7n-exposed-keys-notified'
+# c7n-mailer renders the subject with Jinja: it must arrive with its {{ }}.
+SUBJECT = 'Exposed AWS access keys in account {{ account_id }}: deactivation results'
 # What the first sweep over the demo account records, per user.
 RECORDED = {
     'alice': 'AKIAIOSFODNN7EXAMPLE=inactive',
@@ -87,6 +89,7 @@ def test_a_key_is_notified_once_per_outcome(aws, demo):
     assert (entry['FraudType'], entry['CaseId'], entry['Deadline']) == (
         'Exposed', '12345678910', '2026-12-10T09:00:00.000Z')
     assert entry['Location'] == 'https://github.com/example/webapp/blob/main/settings.py'
+    assert first['action']['subject'] == SUBJECT
     assert 'Rotate' in first['action']['action_desc']
     assert first['policy']['metadata']['remediation']
     assert records(aws) == RECORDED
@@ -144,6 +147,7 @@ def test_sns_variant_delivers_to_a_subscribed_queue(aws, demo):
     assert envelope['MessageAttributes']['mtype']['Value'] == 'maidmsg/1.0'
     message = json.loads(zlib.decompress(base64.b64decode(envelope['Message'])))
     assert message['policy']['name'] == 'exposed-keys-sns'
+    assert message['action']['subject'] == SUBJECT
     assert message['action']['to'] == ['resource-owner', 'security@example.com']
     assert sorted(r['UserName'] for r in message['resources']) == sorted(RECORDED)
     assert records(aws) == RECORDED
