@@ -29,7 +29,8 @@ SECURITY = 'security@example.com'
 BOB, NAMED, OTHER = 'bob', 'AKIAIOSFODNN2EXAMPLE', 'AKIAIOSFODNN1EXAMPLE'
 TO_INACTIVE = ['iam:GetAccessKeyLastUsed', 'iam:GetUser', 'iam:ListAccessKeys',
                'iam:UpdateAccessKey']
-NOTIFY = ['iam:ListAccountAliases', 'sqs:SendMessage']
+# notify-exposed-keys: read the user's record, send, then write the record
+NOTIFY = ['iam:ListUserTags', 'iam:ListAccountAliases', 'sqs:SendMessage', 'iam:TagUser']
 RULE_PATTERN = {'$or': [
     {'source': ['aws.health'], 'detail-type': ['AWS Health Event'],
      'detail': {'service': ['RISK'], 'eventTypeCode': [
@@ -142,11 +143,12 @@ def test_a_repeated_event_is_harmless(function, aws):
     function.invoke(ev.fresh(event))
     again = function.invoke(ev.fresh(event))
     assert again['error'] is None, again['error']
-    # Already Inactive: listed, not written again.
+    # Already Inactive: listed, not written again; already told: nothing sent.
     assert again.operations == ['iam:GetAccessKeyLastUsed', 'iam:GetUser',
-                                'iam:ListAccessKeys'] + NOTIFY
+                                'iam:ListAccessKeys', 'iam:ListUserTags']
     assert 'outcome:already-inactive' in again.log_text()
     assert states(aws)[NAMED] == 'Inactive' and states(aws)[OTHER] == 'Active'
+    assert len(notifications(aws)) == 1
 
 
 def create_role(aws):
