@@ -107,7 +107,8 @@ class NotifyExposedKeys(Notify):
         lambdaconfig.check(self)
         if not any(isinstance(f, ExposedKeys) for f in self.manager.iter_filters()):
             raise PolicyValidationError(
-                "policy:%s %s needs the exposed-keys filter" % (self.manager.data.get('name'), TYPE))
+                "policy:%s %s needs the exposed-keys filter"
+                % (self.manager.data.get('name'), TYPE))
         return super().validate()
 
     @property
