@@ -17,6 +17,30 @@ ENTRY_FIELDS = (
     'UsageUsdPerDay', 'IsSuppressed', 'Status')
 
 
+def options_schema():
+    """The row-selection options; exposed-root-keys (rootkeys.py) takes the same ones."""
+    return {
+        'fraud-types': {'type': 'array', 'minItems': 1,
+                        'items': {'type': 'string', 'minLength': 1}},
+        'statuses': {'type': 'array', 'minItems': 1, 'uniqueItems': True,
+                     'items': {'enum': list(findings.EXPOSED_STATUSES)},
+                     'default': list(findings.EXPOSED_STATUSES)},
+        'include-suppressed': {'type': 'boolean', 'default': True},
+    }
+
+
+def selects(options, row):
+    """True when a parsed row passes a filter's statuses, include-suppressed and fraud-types."""
+    if row['Status'] not in options.get('statuses', findings.EXPOSED_STATUSES):
+        return False
+    if row['IsSuppressed'] and not options.get('include-suppressed', True):
+        return False
+    wanted = options.get('fraud-types')
+    if wanted and row['FraudType'] is not None:
+        return row['FraudType'].lower() in {f.lower() for f in wanted}
+    return True
+
+
 @User.filter_registry.register('exposed-keys')
 class ExposedKeys(Filter):
     """IAM users whose access keys AWS Trusted Advisor flags as exposed.
@@ -59,16 +83,7 @@ class ExposedKeys(Filter):
               - deactivate-exposed-keys
     """
 
-    schema = type_schema(
-        'exposed-keys',
-        **{
-            'fraud-types': {'type': 'array', 'minItems': 1,
-                            'items': {'type': 'string', 'minLength': 1}},
-            'statuses': {'type': 'array', 'minItems': 1, 'uniqueItems': True,
-                         'items': {'enum': list(findings.EXPOSED_STATUSES)},
-                         'default': list(findings.EXPOSED_STATUSES)},
-            'include-suppressed': {'type': 'boolean', 'default': True},
-        })
+    schema = type_schema('exposed-keys', **options_schema())
     schema_alias = False
     permissions = trustedadvisor.PERMISSIONS
     annotation_key = ANNOTATION
@@ -132,11 +147,4 @@ class ExposedKeys(Filter):
         return flagged
 
     def selects(self, row):
-        if row['Status'] not in self.data.get('statuses', findings.EXPOSED_STATUSES):
-            return False
-        if row['IsSuppressed'] and not self.data.get('include-suppressed', True):
-            return False
-        wanted = self.data.get('fraud-types')
-        if wanted and row['FraudType'] is not None:
-            return row['FraudType'].lower() in {f.lower() for f in wanted}
-        return True
+        return selects(self.data, row)
