@@ -86,11 +86,13 @@ def uninstall():
 
 def initialize():
     """Register the plugin's elements: the exposed-keys and exposed-key-activity filters,
-    the deactivate-exposed-keys and notify-exposed-keys actions and the exposed-keys-event mode.
+    the deactivate-exposed-keys and notify-exposed-keys actions, the exposed-keys-event mode and
+    the account filter exposed-root-keys.
 
     Safe to call more than once. The import hook calls it when c7n imports its
     iam resources; code that embeds c7n can call it directly.
     """
     # Importing the modules registers their elements with c7n's registries.
     from c7n_exposedkeys import actions, filters, mode, notify  # noqa: F401
-    from c7n_exposedkeys import activity  # noqa: F401
+    from c7n_exposedkeys import activity, rootkeys  # noqa: F401
+    rootkeys.register()

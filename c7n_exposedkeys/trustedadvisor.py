@@ -40,7 +40,8 @@ class CheckResult:
         self.warned_root.add(row['AccessKeyId'])
         log.warning(
             "exposed-keys: account:%s root key:%s flagged as %s; root keys need a person "
-            "signed in as root (or Organizations' centralized root access) to deactivate",
+            "signed in as root (or Organizations' centralized root access) to deactivate; "
+            "policy exposed-root-keys (resource account) notifies them with the steps",
             self.account_id, row['AccessKeyId'], row['FraudType'])
 
 

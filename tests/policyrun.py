@@ -10,7 +10,7 @@ ACCOUNT = '123456789012'
 
 
 def load_policies(data, session_factory, output_dir, **options):
-    load_resources(('aws.iam-user',))
+    load_resources(('aws.iam-user', 'aws.account'))
     c7n_exposedkeys.initialize()
     config = Config.empty(account_id=ACCOUNT, region='us-east-1',
                           output_dir=str(output_dir), **options)

@@ -21,15 +21,17 @@ POLICY_FILES = [p for p in sorted((ROOT / 'policies').glob('*.yml'))
 
 
 def elements():
-    load_resources(('aws.iam-user',))
+    load_resources(('aws.iam-user', 'aws.account'))
     c7n_exposedkeys.initialize()
     from c7n.policy import execution
+    from c7n.resources.account import Account
     from c7n.resources.iam import User
     return [User.filter_registry.get('exposed-keys'),
             User.action_registry.get('deactivate-exposed-keys'),
             User.action_registry.get('notify-exposed-keys'),
             execution.get('exposed-keys-event'),
-            User.filter_registry.get('exposed-key-activity')]
+            User.filter_registry.get('exposed-key-activity'),
+            Account.filter_registry.get('exposed-root-keys')]
 
 
 def load(data, validate=True):
