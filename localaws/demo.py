@@ -48,8 +48,8 @@ def print_header(aws, home, scenario):
 
 def print_run(command, proc, out_dir, verbose):
     print(f"\n$ {shlex.join(['custodian', *command])}")
-    print("  (runs both policies in the file: exposed-keys acts and notifies, "
-          "exposed-keys-report only lists)")
+    print("  (runs the file's three policies: exposed-keys acts and notifies, "
+          "exposed-keys-report only lists,\n   exposed-root-keys notifies about root keys)")
     print(f"  exit status {proc.returncode}; output in {shown(out_dir)}/ - inspect it with:")
     print(f"  custodian report -s {shown(out_dir)} -p exposed-keys --format grid {shown(POLICY)}")
     print("\nCustodian's log" + (":" if verbose else ", the plugin's lines (--verbose for all):"))
@@ -100,7 +100,8 @@ def table(keys, after, records, rows, expected):
     for key in expected["root"]:
         row = by_key[key]
         lines.append((("(root)", key, "-", "-", row["status"], row["metadata"][2], "-"),
-                      "root key: reported in the log, never changed (needs a root sign-in)"))
+                      "root key: reported by exposed-root-keys, never changed "
+                      "(needs a root sign-in)"))
     widths = [max(map(len, column)) for column in zip(HEADER, *(cells for cells, _ in lines))]
     text = []
     for cells, why in [(HEADER, "")] + lines:
@@ -117,6 +118,14 @@ def print_notifications(messages):
         print(f"  subject: {message['action']['subject']}")
         print("           (c7n-mailer fills in the {{ }} fields)")
         print(f"  to:      {', '.join(message['action']['to'])}")
+        if message["policy"]["resource"] == "account":
+            # exposed-root-keys: the account itself, no outcome (a person must act)
+            print("  account and its root keys (nothing changed: needs a root sign-in):")
+            for resource in message["resources"]:
+                keys = ", ".join(e["AccessKeyId"] or "(no key id)"
+                                 for e in resource.get("c7n:exposed-keys", []))
+                print(f"    {resource['account_id']:<40} {keys}")
+            continue
         print("  users, their OwnerContact tag (for resource-owner), keys and outcomes:")
         for resource in message["resources"]:
             owner = {t["Key"]: t["Value"] for t in resource.get("Tags", [])}.get("OwnerContact", "-")

@@ -99,7 +99,9 @@ def test_table_explains_the_special_cases_and_the_root_key(output):
 
 
 def test_notification_reaches_the_queue_for_security(output):
-    assert "Notifications in SQS queue custodian-mailer: 1" in output
+    # exposed-keys' message about users, exposed-root-keys' about the account's root key
+    assert "Notifications in SQS queue custodian-mailer: 2" in output
+    assert re.search(r"^    123456789012 +AKIAROOTKEY01EXAMPLE$", output, re.M)
     assert re.search(r"to: +resource-owner, security@example\.com$", output, re.M)
     assert re.search(r"alice +alice@example\.com +AKIAIOSFODNN7EXAMPLE deactivated", output)
 
