@@ -136,7 +136,7 @@ def print_notifications(messages):
 
 def print_calls(calls):
     counts = Counter(f"{call['service']}:{call['operation']}" for call in calls)
-    print(f"\nAWS calls made by the run (both policies in the file), {len(calls)} in total:")
+    print(f"\nAWS calls made by the run (every policy in the file), {len(calls)} in total:")
     for name, count in sorted(counts.items(), key=lambda item: (item[0].split(":")[0], -item[1])):
         print(f"  {count:>4}  {name}")
 

@@ -42,7 +42,8 @@ def key_lines(delivered):
 def print_emails(delivered, folder):
     print(f"\nEmails the local SMTP server received: {len(delivered)}, saved in {relative(folder)}/")
     print("  (one per owner: the user's OwnerContact tag, named in mailer.yml's contact_tags,")
-    print("   plus security_email; the key lines are the email's table rows)")
+    print("   plus security_email; exposed-root-keys sends security_email one about the root key;")
+    print("   the key lines are the email's table rows)")
     subjects = {mail["message"]["Subject"] for mail in delivered}
     senders = {mail["message"]["From"] for mail in delivered}
     if len(subjects) == 1 and len(senders) == 1:
@@ -50,9 +51,12 @@ def print_emails(delivered, folder):
         print(f"  subject: {subjects.pop()}")
     heading, lines = key_lines(delivered)
     print(heading)
+    shown = None
     for mail, email_lines in zip(delivered, lines):
         message = mail["message"]
-        if len(subjects) > 1 or len(senders) > 1:
+        # With several subjects, each one once, above its run of emails.
+        if (len(subjects) > 1 or len(senders) > 1) and shown != (message["From"], message["Subject"]):
+            shown = (message["From"], message["Subject"])
             print(f"  from {message['From']}, subject: {message['Subject']}")
         print(f"  to {', '.join(mail['rcpt_tos'])}:")
         print("\n".join(email_lines))

@@ -28,8 +28,14 @@ SAYS = {
     'gone': 'Gone (the user or key no longer exists)',
     'no-key-id': 'Not deactivated (finding has no key id)',
 }
+ROOT_SUBJECT = 'Exposed AWS root access key'
 NEXT_STEPS = ('Rotate ', 'Check the CloudTrail activity of the key', 'Revoke sessions',
               'Close the AWS support case')
+
+
+def about_users(delivered):
+    """The emails of the exposed-keys policy; exposed-root-keys sends its own (see below)."""
+    return [m for m in delivered if not m['message']['Subject'].startswith(ROOT_SUBJECT)]
 
 
 def owners():
@@ -79,24 +85,27 @@ def by_key(delivered):
 def test_custodian_queued_one_message_and_the_mailer_emptied_the_queue(first):
     assert first['custodian'].returncode == 0, first['custodian'].stderr
     assert first['mailer'].returncode == 0, first['mailer'].stderr
-    [message] = first['queued']
-    assert message['action']['template'] == 'exposed-keys.html'
+    # One message per policy that matched: exposed-keys, and exposed-root-keys for the root key.
+    sent = {m['policy']['name']: m for m in first['queued']}
+    assert len(first['queued']) == len(sent) == 2
+    assert sent['exposed-keys']['action']['template'] == 'exposed-keys.html'
+    assert sent['exposed-root-keys']['action']['template'] == 'exposed-root-keys.html'
     assert notifications(first['aws']) == []
     assert 'Sent account:' in first['mailer'].stderr
 
 
 def test_the_mailer_reads_and_deletes_from_sqs_and_calls_nothing_else(first):
     # No STS, IAM, SES or KMS: the queue URL is given, SMTP needs no AWS credentials.
-    assert first['mailer_calls'] == {'sqs:ReceiveMessage': 2, 'sqs:DeleteMessage': 1}
+    assert first['mailer_calls'] == {'sqs:ReceiveMessage': 2, 'sqs:DeleteMessage': 2}
 
 
 def test_one_email_per_owner_each_also_to_security(first):
     notified_users = {r['UserName'] for r in first['outcomes']}
     contact = owners()
     expected = {tuple(sorted({contact[u], SECURITY} - {None})) for u in notified_users}
-    got = [tuple(sorted(mail['rcpt_tos'])) for mail in first['delivered']]
+    got = [tuple(sorted(mail['rcpt_tos'])) for mail in about_users(first['delivered'])]
     assert sorted(got) == sorted(expected)
-    for mail in first['delivered']:
+    for mail in about_users(first['delivered']):
         message = mail['message']
         assert sorted(a.strip() for a in message['To'].split(',')) == sorted(mail['rcpt_tos'])
         assert message['From'] == yaml.safe_load(EXAMPLE.read_text())['from_address']
@@ -106,7 +115,7 @@ def test_one_email_per_owner_each_also_to_security(first):
 
 
 def test_every_key_is_named_with_fraud_type_case_outcome_to_its_owner(first):
-    rows = by_key(first['delivered'])
+    rows = by_key(about_users(first['delivered']))
     contact = owners()
     for record in first['outcomes']:
         key = record['AccessKeyId'] or '(no key id)'
@@ -123,7 +132,7 @@ def test_every_key_is_named_with_fraud_type_case_outcome_to_its_owner(first):
 
 
 def test_every_deactivated_key_is_in_an_email(first):
-    rows = by_key(first['delivered'])
+    rows = by_key(about_users(first['delivered']))
     expected = seed.DEMO_EXPECTED[MAIN]['inactive']
     assert set(expected) <= set(rows)
     for key in expected:
@@ -131,13 +140,13 @@ def test_every_deactivated_key_is_in_an_email(first):
         assert row['Outcome'] in (SAYS['deactivated'], SAYS['already-inactive'])
     assert rows['AKIAIOSFODNN7EXAMPLE'][0][0]['Outcome'] == SAYS['deactivated']
     assert rows['AKIAI44QH8DH3EXAMPLE'][0][0]['Outcome'] == SAYS['already-inactive']
-    # Keys nobody flagged, and the root key, are in no email.
+    # Keys nobody flagged, and the root key, are in no email about users.
     assert not set(rows) & (set(seed.DEMO_EXPECTED[MAIN]['unchanged'])
                             | set(seed.DEMO_EXPECTED[MAIN]['root']))
 
 
 def test_every_email_gives_the_next_steps(first):
-    for mail in first['delivered']:
+    for mail in about_users(first['delivered']):
         text = mailbox.lines(mail['message'])
         steps = [line for line in text if line.startswith(NEXT_STEPS)]
         assert all(any(s.startswith(p) for s in steps) for p in NEXT_STEPS), text
@@ -152,12 +161,30 @@ def test_a_row_without_key_id_says_what_to_do_first(first):
     assert any(line.startswith("First: Find which of frank's keys was exposed") for line in text)
 
 
+def test_the_root_key_email_goes_to_security_with_the_manual_steps(first):
+    [mail] = [m for m in first['delivered'] if m not in about_users(first['delivered'])]
+    assert mail['rcpt_tos'] == [SECURITY]
+    assert mail['message']['Subject'] == (
+        f'Exposed AWS root access key in account {MAIN}: action needed')
+    [row] = mailbox.rows(mail['message'])
+    [root_key] = seed.DEMO_EXPECTED[MAIN]['root']
+    assert (row['Access key'], row['Fraud type'], row['Support case']) == (
+        root_key, 'Exposed', '12345678916')
+    assert row['Outcome'] == 'Not changed (needs a person)'
+    text = '\n'.join(mailbox.lines(mail['message']))
+    assert 'Sign in to the AWS Management Console as the root user' in text
+    assert (f'aws sts assume-root --target-principal {MAIN} --task-policy-arn '
+            'arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials') in text
+    assert f'aws iam delete-access-key --access-key-id {root_key}' in text
+    assert 'Close the AWS support case 12345678916' in text
+
+
 def test_the_queued_message_renders_as_a_slack_payload(first, monkeypatch):
     """The Slack template, through c7n-mailer's own SlackDelivery, on what custodian queued."""
     def refuse(*args, **kwargs):
         raise AssertionError('no network in this test')
     monkeypatch.setattr(requests, 'post', refuse)
-    [message] = first['queued']
+    [message] = [m for m in first['queued'] if m['policy']['name'] == 'exposed-keys']
     message['action']['to'] = ['slack://#security-alerts']
     config = {'templates_folders': [str(TEMPLATES)], 'slack_token': None}
     [(channel, payload)] = SlackDelivery(config, logging.getLogger('test'), None) \
