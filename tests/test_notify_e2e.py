@@ -53,6 +53,15 @@ def sweep(aws, home, vars_file, policy=POLICY):
     return Counter(c['operation'] for c in aws.calls()), out.stderr
 
 
+# exposed-root-keys, in the same file, reminds security about the demo's root key on every
+# sweep by design (no IAM user to record it on): one more message per sweep.
+ROOT_REMINDER = 1
+
+
+def user_messages(aws):
+    return [m for m in notifications(aws) if m['policy']['name'] != 'exposed-root-keys']
+
+
 def records(aws):
     iam = aws.client('iam')
     found = {}
@@ -72,8 +81,8 @@ def test_a_key_is_notified_once_per_outcome(aws, demo):
     home, vars_file = demo
     started = time.monotonic()
     calls, _ = sweep(aws, home, vars_file)
-    [first] = notifications(aws)
-    assert calls['SendMessage'] == 1 and calls['TagUser'] == len(RECORDED)
+    [first] = user_messages(aws)
+    assert calls['SendMessage'] == 1 + ROOT_REMINDER and calls['TagUser'] == len(RECORDED)
     assert sorted(r['UserName'] for r in first['resources']) == sorted(RECORDED)
     assert keys_of(first) == {
         'AKIAIOSFODNN7EXAMPLE': ('deactivated', True),
@@ -98,8 +107,8 @@ def test_a_key_is_notified_once_per_outcome(aws, demo):
     calls, stderr = sweep(aws, home, vars_file)
     assert calls['ListUsers'] == 0 and calls['GetUser'] == 0, 'the resource cache was cold'
     assert calls['ListUserTags'] == len(RECORDED)
-    assert calls['SendMessage'] == 0 and calls['TagUser'] == 0
-    assert len(notifications(aws)) == 1
+    assert calls['SendMessage'] == ROOT_REMINDER and calls['TagUser'] == 0
+    assert len(user_messages(aws)) == 1
     assert 'users:7 with news:0' in stderr
     assert records(aws) == RECORDED
 
@@ -108,10 +117,10 @@ def test_a_key_is_notified_once_per_outcome(aws, demo):
         UserName='alice', AccessKeyId='AKIAIOSFODNN7EXAMPLE', Status='Active')
     calls, _ = sweep(aws, home, vars_file)
     assert calls['ListUsers'] == 0, 'the resource cache was cold'
-    assert calls['UpdateAccessKey'] == 1 and calls['SendMessage'] == 1
+    assert calls['UpdateAccessKey'] == 1 and calls['SendMessage'] == 1 + ROOT_REMINDER
     states = {k['AccessKeyId']: k['Status'] for k in aws.keys()}
     assert states['AKIAIOSFODNN7EXAMPLE'] == 'Inactive'
-    first_again, second = notifications(aws)
+    first_again, second = user_messages(aws)
     assert first_again == first
     assert [r['UserName'] for r in second['resources']] == ['alice']
     assert keys_of(second) == {'AKIAIOSFODNN7EXAMPLE': ('deactivated', True)}
@@ -124,8 +133,8 @@ def test_deleting_the_tag_notifies_again(aws, demo):
     sweep(aws, home, vars_file)
     aws.client('iam').untag_user(UserName='bob', TagKeys=[TAG])
     calls, _ = sweep(aws, home, vars_file)
-    assert calls['SendMessage'] == 1 and calls['TagUser'] == 1
-    second = notifications(aws)[1]
+    assert calls['SendMessage'] == 1 + ROOT_REMINDER and calls['TagUser'] == 1
+    second = user_messages(aws)[1]
     assert keys_of(second) == {'AKIAIOSFODNN2EXAMPLE': ('already-inactive', True)}
     assert records(aws)['bob'] == RECORDED['bob']
 
@@ -153,4 +162,4 @@ def test_sns_variant_delivers_to_a_subscribed_queue(aws, demo):
     assert records(aws) == RECORDED
     # The record is shared with exposed-keys.yml: the SQS policy has nothing new to say.
     calls, _ = sweep(aws, home, vars_file)
-    assert calls['SendMessage'] == 0 and notifications(aws) == []
+    assert calls['SendMessage'] == ROOT_REMINDER and user_messages(aws) == []
