@@ -207,3 +207,50 @@ def test_the_example_config_is_valid_and_template_folders_come_from_the_command(
     assert config['smtp_ssl'] is False and config['contact_tags'] == ['OwnerContact']
     with pytest.raises(jsonschema.ValidationError, match='templates_folders'):
         jsonschema.validate(dict(config, templates_folders=[str(TEMPLATES)]), CONFIG_SCHEMA)
+
+
+@pytest.fixture(scope='module')
+def second(first):
+    """A second sweep right after the first, within the same minute: nothing changed."""
+    aws, smtp = first['aws'], first['smtp']
+    before = len(smtp.messages())
+    custodian, queued, mailer = sweep(aws, first['home'], first['vars_file'], first['config'])
+    return dict(custodian=custodian, queued=queued, mailer=mailer,
+                delivered=smtp.messages()[before:])
+
+
+@pytest.fixture(scope='module')
+def reactivated(second, first):
+    """Then someone sets alice's exposed key Active again, and the next sweep runs."""
+    aws, smtp = first['aws'], first['smtp']
+    aws.client('iam').update_access_key(
+        UserName='alice', AccessKeyId='AKIAIOSFODNN7EXAMPLE', Status='Active')
+    before = len(smtp.messages())
+    custodian, queued, mailer = sweep(aws, first['home'], first['vars_file'], first['config'])
+    return dict(custodian=custodian, queued=queued, mailer=mailer,
+                delivered=smtp.messages()[before:])
+
+
+def test_the_first_sweep_marks_every_key_new(first):
+    rows = [row for mail in about_users(first['delivered'])
+            for row in mailbox.rows(mail['message'])]
+    assert rows and {row['New'] for row in rows} == {'new'}
+
+
+def test_a_second_sweep_sends_nothing_new(second):
+    assert second['custodian'].returncode == 0, second['custodian'].stderr
+    assert second['mailer'].returncode == 0, second['mailer'].stderr
+    # exposed-root-keys reminds security of the root key on every run, by design.
+    assert [m['policy']['name'] for m in second['queued']] == ['exposed-root-keys']
+    assert about_users(second['delivered']) == []
+    [reminder] = second['delivered']
+    assert reminder['rcpt_tos'] == [SECURITY]
+
+
+def test_a_key_turned_on_again_is_deactivated_and_mailed_again(reactivated):
+    assert reactivated['custodian'].returncode == 0, reactivated['custodian'].stderr
+    [mail] = about_users(reactivated['delivered'])
+    assert sorted(mail['rcpt_tos']) == ['alice@example.com', SECURITY]
+    [row] = mailbox.rows(mail['message'])
+    assert (row['Access key'], row['Outcome'], row['New']) == (
+        'AKIAIOSFODNN7EXAMPLE', SAYS['deactivated'], 'new')
