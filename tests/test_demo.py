@@ -199,7 +199,8 @@ def test_demo_ends_with_the_delivered_emails(run_demo, output):
     for key in EXPECTED["inactive"]:
         assert rows[key]["Outcome"] in ("Deactivated (now Inactive)", "Already inactive (no change)")
     alice = printed["alice@example.com, security@example.com"]["AKIAIOSFODNN7EXAMPLE"]
-    assert (alice["Fraud type"], alice["Support case"]) == ("Exposed", "12345678910")
+    assert (alice["Fraud type"], alice["Support case"], alice["New"]) == (
+        "Exposed", "12345678910", "new")
     assert "Not deactivated (finding has no key id)" in rows["(no key id)"]["Outcome"]
     # The first email follows in full, next steps included; the verdict comes last.
     tail = output.split("The first email as its reader sees it")[1]
