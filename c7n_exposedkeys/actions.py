@@ -32,12 +32,14 @@ class DeactivateExposedKeys(BaseAction):
 
     Only the keys in the user's ``c7n:exposed-keys`` annotation are touched,
     and only after ListAccessKeys shows that user owns them and they are
-    Active, so a false alarm is undone by setting the key Active again.
+    Active, so a false alarm is undone by setting the key Active again; while
+    Trusted Advisor still lists the key, the next run deactivates it again
+    unless the policy leaves its user out.
     Each entry gets an ``Outcome``: ``deactivated``, ``already-inactive``,
     ``gone`` (the user no longer exists, or the key is not among its keys),
-    ``no-key-id`` (Trusted Advisor named no key) or ``failed: <error code>``. Failures never stop the
-    policy: later actions such as ``notify`` still run. Outcomes are written
-    to ``deactivate-exposed-keys.json`` in the policy's output folder and
+    ``no-key-id`` (Trusted Advisor named no key) or ``failed: <error code>``.
+    Failures never stop the policy: later actions such as ``notify`` still
+    run. Outcomes are written to ``deactivate-exposed-keys.json`` in the policy's output folder and
     counted in c7n metrics: ``ExposedKeysDeactivated``,
     ``ExposedKeysAlreadyInactive``, ``ExposedKeysGone``, ``ExposedKeysNoKeyId``
     and ``ExposedKeysFailed`` (alarm on the last).

@@ -116,9 +116,9 @@ class ExposureEventMode(LambdaMode):
             log.info("exposed-keys: policy:%s ignoring event:%s: it %s",
                      self.policy.name, event_id, reason)
             return []
-        target = (event['detail'].get('affectedAccount') or event.get('account'))
+        target = event['detail'].get('affectedAccount') or event.get('account')
         account = self.policy.options.account_id
-        if target and account and target != account:
+        if target is not None and account and str(target) != str(account):
             log.warning("exposed-keys: policy:%s ignoring event:%s for account:%s; this "
                         "function acts in account:%s", self.policy.name, event_id,
                         target, account)

@@ -120,4 +120,4 @@ def test_readme_policy_annotates_each_flagged_key_with_its_activity(aws, tmp_pat
     report = run(aws, *report_cmd, home=tmp_path, cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     row = next(line for line in report.stdout.splitlines() if ALICE in line)
-    assert re.search(r"\|\s*\[3\]\s*\|", row) and 'eu-west-1: not readable' in row
+    assert re.search(r"\|\s*3\s*\|", row) and 'eu-west-1: not readable' in row

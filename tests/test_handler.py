@@ -5,6 +5,8 @@ The real archive in a Lambda-like interpreter is tests/test_lambda.py's job.
 import sys
 import types
 
+import pytest
+
 from c7n_exposedkeys import handler, trustedadvisor
 
 
@@ -24,3 +26,27 @@ def test_run_registers_the_plugin_clears_the_check_cache_then_dispatches(monkeyp
 
     assert handler.run(event, context) == 'dispatched'
     assert steps == [('initialize',), ('dispatch', event, context, {})]
+
+
+@pytest.mark.parametrize('event', [
+    [], 'text', None, {'source': 'aws.health', 'detail': []}, {'detail': 'not json'}])
+def test_malformed_events_are_logged_and_never_reach_c7n(monkeypatch, caplog, event):
+    reached = []
+    monkeypatch.setitem(sys.modules, 'c7n.handler',
+                        types.SimpleNamespace(dispatch_event=lambda e, c: reached.append(e)))
+
+    assert handler.run(event, None) is False
+    assert reached == []
+    assert 'ignoring an event that is not an EventBridge event object' in caplog.text
+
+
+@pytest.mark.parametrize('detail', [{}, '{}'])
+def test_scheduled_events_reach_c7n(monkeypatch, detail):
+    reached = []
+    monkeypatch.setitem(sys.modules, 'c7n.handler',
+                        types.SimpleNamespace(dispatch_event=lambda e, c: reached.append(e)))
+    monkeypatch.setattr(handler, 'initialize', lambda: None)
+    event = {'detail-type': 'Scheduled Event', 'detail': detail}
+
+    handler.run(event, None)
+    assert reached == [event]

@@ -119,8 +119,9 @@ def test_trusted_advisor_item_without_a_key_matches_its_user_with_no_key(
     ev.health(statusCode='closed'),
     ev.envelope('aws.health', 'AWS Health Event', ev.health()['detail'], account='111122223333'),
     ev.health(affectedAccount='111122223333'),  # an organizational view's member account
+    ev.envelope('aws.health', 'AWS Health Event', ev.health()['detail'], account=111122223333),
 ], ids=['unrelated', 'other-code', 'health-root', 'ta-root', 'ta-ok', 'health-closed',
-        'other-account', 'other-affected-account'])
+        'other-account', 'other-affected-account', 'other-account-as-number'])
 def test_events_to_leave_alone_make_no_aws_call(event, tmp_path, caplog):
     reset_session_cache()
     with caplog.at_level(logging.INFO, 'custodian.exposedkeys'):
