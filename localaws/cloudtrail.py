@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 
-from .trustedadvisor import error_response, json_response
+from .trustedadvisor import error_response, json_response, take_error
 
 TARGET_PREFIX = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
 OPERATION = "LookupEvents"
@@ -197,16 +197,8 @@ class CloudTrail:
             self._errors.clear()
 
     def _take_error(self, key, operation):
-        # `times` is the number of failures left; None fails forever.
         with self._lock:
-            spec = self._errors.get(key, {}).get(operation)
-            if spec is None:
-                return None
-            if spec.get("times") is not None:
-                if spec["times"] <= 0:
-                    return None
-                spec["times"] -= 1
-            return error_response(spec["code"], spec.get("message", ""), spec.get("status", 400))
+            return take_error(self._errors.get(key, {}), operation)
 
     def handle(self, operation, account, region, params):
         """A response for LookupEvents, or None to let moto answer the operation."""

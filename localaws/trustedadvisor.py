@@ -41,6 +41,22 @@ def error_response(code, message, status=400):
     )
 
 
+def take_error(errors, operation):
+    """The error response seeded for `operation` while it should still fail, else None.
+
+    `errors` maps operation -> spec; the caller holds the lock guarding it.
+    `times` is the number of failures left; None fails forever.
+    """
+    spec = errors.get(operation)
+    if spec is None:
+        return None
+    if spec.get("times") is not None:
+        if spec["times"] <= 0:
+            return None
+        spec["times"] -= 1
+    return error_response(spec["code"], spec.get("message", ""), spec.get("status", 400))
+
+
 def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -123,7 +139,6 @@ class TrustedAdvisor:
         state["rows"] = state.get("rows") or []
         with self._lock:
             self._states[account] = state
-            # `times` is the number of failures left; None fails forever
             self._errors[account] = {op: dict(spec) for op, spec in errors.items()}
 
     def reset(self):
@@ -133,14 +148,7 @@ class TrustedAdvisor:
 
     def _take_error(self, account, operation):
         with self._lock:
-            spec = self._errors.get(account, {}).get(operation)
-            if spec is None:
-                return None
-            if spec.get("times") is not None:
-                if spec["times"] <= 0:
-                    return None
-                spec["times"] -= 1
-            return error_response(spec["code"], spec.get("message", ""), spec.get("status", 400))
+            return take_error(self._errors.get(account, {}), operation)
 
     def handle(self, operation, account, params):
         """A response for the operation, or None to let moto answer it."""
