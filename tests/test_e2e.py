@@ -2,31 +2,14 @@
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import yaml
 
-from localaws import LocalAWS, seed
+from localaws import seed
 from localaws.runner import notifications, run
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / 'policies' / 'exposed-keys.yml'
 MAIN, MEMBER = seed.MAIN, seed.MEMBER
-
-
-@pytest.fixture(scope='module')
-def aws():
-    with LocalAWS() as aws:
-        yield aws
-
-
-@pytest.fixture
-def demo(aws, tmp_path):
-    """A freshly seeded demo account, a fresh HOME and a vars file."""
-    aws.reset()
-    aws.seed(seed.demo())
-    vars_file = tmp_path / 'vars.yml'
-    vars_file.write_text('security_email: security@example.com\n')
-    return tmp_path, vars_file
 
 
 def states(aws, account=MAIN):

@@ -6,10 +6,9 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 import yaml
 
-from localaws import LocalAWS, seed
+from localaws import seed
 from localaws.runner import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +56,6 @@ def trail():
             'message': 'User: arn:aws:sts::123456789012:assumed-role/custodian/run is not '
                        'authorized to perform: cloudtrail:LookupEvents'}}},
     }
-
-
-@pytest.fixture(scope='module')
-def aws():
-    with LocalAWS() as aws:
-        yield aws
 
 
 def test_readme_policy_annotates_each_flagged_key_with_its_activity(aws, tmp_path):

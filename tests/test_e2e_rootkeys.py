@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from localaws import LocalAWS, seed
+from localaws import seed
 from localaws.runner import notifications, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,12 +24,6 @@ ROOT_KEY = 'AKIAROOTKEY01EXAMPLE'
 # Anything that changes IAM; the root policy must make none of these.
 IAM_WRITES = re.compile(r'^iam:(Update|Delete|Create|Put|Attach|Detach|Tag|Untag|Remove|Add|'
                         r'Deactivate|Enable|Set|Change|Reset|Upload)')
-
-
-@pytest.fixture(scope='module')
-def aws():
-    with LocalAWS() as aws:
-        yield aws
 
 
 def demo(rows=None):

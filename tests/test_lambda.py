@@ -13,7 +13,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 
 import lambdaruntime
-from localaws import LocalAWS, seed
+from localaws import seed
 from localaws.runner import notifications, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +25,6 @@ ROLE = 'custodian-exposed-keys'
 PLUGIN_MODULES = sorted(p.stem for p in (ROOT / 'c7n_exposedkeys').glob('*.py'))
 MAIN = seed.MAIN
 SECURITY = 'security@example.com'
-
-
-@pytest.fixture(scope='module')
-def aws():
-    with LocalAWS() as aws:
-        yield aws
 
 
 @pytest.fixture(scope='module')

@@ -15,7 +15,7 @@ from moto.events.models import EventPattern
 
 import exposureevents as ev
 import lambdaruntime
-from localaws import LocalAWS, seed
+from localaws import seed
 from localaws.runner import notifications, run
 from test_lambda import aws_cli
 
@@ -64,12 +64,6 @@ IGNORED = {
     'other-code': (ev.health(key=NAMED, code='AWS_RISK_SOMETHING_ELSE'), [],
                    'it is a Health event with code AWS_RISK_SOMETHING_ELSE, not one of'),
 }
-
-
-@pytest.fixture(scope='module')
-def aws():
-    with LocalAWS() as aws:
-        yield aws
 
 
 @pytest.fixture(scope='module')

@@ -6,9 +6,6 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
-from localaws import LocalAWS, seed
 from localaws.runner import notifications, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,21 +24,6 @@ RECORDED = {
     'grace': 'AKIAI44QH8DH4EXAMPLE=inactive',
     'ci-deploy': 'AKIAI44QH8DH3EXAMPLE=inactive',
 }
-
-
-@pytest.fixture(scope='module')
-def aws():
-    with LocalAWS() as aws:
-        yield aws
-
-
-@pytest.fixture
-def demo(aws, tmp_path):
-    aws.reset()
-    aws.seed(seed.demo())
-    vars_file = tmp_path / 'vars.yml'
-    vars_file.write_text('security_email: security@example.com\n')
-    return tmp_path, vars_file
 
 
 def sweep(aws, home, vars_file, policy=POLICY):
