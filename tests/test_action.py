@@ -1,14 +1,13 @@
 """deactivate-exposed-keys: exactly the flagged keys go Inactive, every outcome is recorded."""
 import json
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from c7n.exceptions import PolicyExecutionError
 from c7n.utils import reset_session_cache
 
 import scenario
 from policyrun import key_states, load_policies, operations, run
+from stubs import StubFactory
 
 POLICY = {'name': 'deactivate', 'resource': 'iam-user',
           'filters': ['exposed-keys'], 'actions': ['deactivate-exposed-keys']}
@@ -88,28 +87,11 @@ def test_unset_recipient_fails_after_deactivating_and_sends_nothing(placebo_flig
 
 # Races and AWS errors the local AWS can't produce on cue: botocore's Stubber.
 
-class StubFactory:
-    region = 'us-east-1'
-
-    def __init__(self):
-        self.iam = boto3.Session(
-            region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
-            aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY').client('iam')
-        self.stub = Stubber(self.iam)
-
-    def __call__(self, *args, **kw):
-        return self
-
-    def client(self, name, **kw):
-        assert name == 'iam', name
-        return self.iam
-
-
 @pytest.fixture
 def stubbed(tmp_path, monkeypatch):
     monkeypatch.setattr('c7n.utils.time.sleep', lambda s: None)  # c7n's retry backoff
     reset_session_cache()
-    factory = StubFactory()
+    factory = StubFactory('iam')
     [policy] = load_policies(POLICY, factory, tmp_path)
     [action] = policy.resource_manager.actions
     policy.ctx.initialize()

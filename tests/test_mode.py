@@ -1,15 +1,14 @@
 """The exposed-keys-event mode: from one AWS exposure event to that one key Inactive."""
 import logging
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from c7n.exceptions import PolicyExecutionError, PolicyValidationError
 from c7n.utils import reset_session_cache
 
 import exposureevents as ev
 import scenario
 from policyrun import key_states, load_policies, operations
+from stubs import StubFactory
 
 MODE = {'type': 'exposed-keys-event', 'role': 'arn:aws:iam::123456789012:role/custodian'}
 POLICY = {'name': 'on-event', 'resource': 'iam-user', 'mode': MODE,
@@ -152,33 +151,11 @@ class NoAWS:
 
 # Answers the local AWS can't give: root owners, errors. botocore's Stubber.
 
-class StubFactory:
-    region = 'us-east-1'
-
-    def __init__(self):
-        self.iam = boto3.Session(
-            region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
-            aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY').client('iam')
-        self.stub = Stubber(self.iam)
-        self.events = self.iam.meta.events  # c7n's call statistics hook in here
-
-    def __call__(self, *args, **kw):
-        return self
-
-    def client(self, name, **kw):
-        assert name == 'iam', name
-        return self.iam
-
-    @property
-    def session_factory(self):
-        return self
-
-
 @pytest.fixture
 def stubbed(monkeypatch):
     monkeypatch.setattr('c7n.utils.time.sleep', lambda s: None)  # c7n's retry backoff
     reset_session_cache()
-    factory = StubFactory()
+    factory = StubFactory('iam')
     with factory.stub:
         yield factory
     factory.stub.assert_no_pending_responses()

@@ -3,16 +3,16 @@ import base64
 import json
 import zlib
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 from c7n.exceptions import PolicyExecutionError, PolicyValidationError
 from c7n.utils import reset_session_cache
 
 from c7n_exposedkeys.notify import mailer_subject
 from c7n_exposedkeys.record import DEFAULT_TAG
 from policyrun import load_policies
+from stubs import StubFactory
 
 QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/custodian-mailer'
 NOTIFY = {'type': 'notify-exposed-keys', 'to': ['resource-owner', 'security@example.com'],
@@ -21,29 +21,11 @@ POLICY = {'name': 'exposed-keys', 'resource': 'iam-user', 'filters': ['exposed-k
           'actions': ['deactivate-exposed-keys', NOTIFY]}
 
 
-class StubFactory:
-    """A c7n session factory whose session hands out stubbed iam and sqs clients."""
-    region = 'us-east-1'
-
-    def __init__(self):
-        session = boto3.Session(
-            region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
-            aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')
-        self.clients = {name: session.client(name) for name in ('iam', 'sqs')}
-        self.stubs = {name: Stubber(c) for name, c in self.clients.items()}
-
-    def __call__(self, *args, **kw):
-        return self
-
-    def client(self, name, **kw):
-        return self.clients[name]
-
-
 @pytest.fixture
 def stubbed(tmp_path, monkeypatch):
     monkeypatch.setattr('c7n.utils.time.sleep', lambda s: None)  # c7n's retry backoff
     reset_session_cache()
-    factory = StubFactory()
+    factory = StubFactory('iam', 'sqs')
     [policy] = load_policies(POLICY, factory, tmp_path)
     action = policy.resource_manager.actions[1]
     policy.ctx.initialize()
@@ -211,7 +193,7 @@ def test_an_unreadable_record_notifies_every_key(stubbed, caplog):
 
 def test_an_unset_recipient_sends_nothing(tmp_path):
     notify = dict(NOTIFY, to=['{security_email}'])
-    [policy] = load_policies(dict(POLICY, actions=[notify]), StubFactory(), tmp_path)
+    [policy] = load_policies(dict(POLICY, actions=[notify]), StubFactory('iam', 'sqs'), tmp_path)
     with pytest.raises(PolicyExecutionError, match=r'recipient \{security_email\} has no value'):
         policy.resource_manager.actions[0].process([user('alice')])
 
@@ -224,18 +206,18 @@ def test_an_unset_recipient_sends_nothing(tmp_path):
 ])
 def test_validation(tmp_path, actions, error):
     with pytest.raises(PolicyValidationError, match=error):
-        load_policies(dict(POLICY, actions=actions), StubFactory(), tmp_path)
+        load_policies(dict(POLICY, actions=actions), StubFactory('iam', 'sqs'), tmp_path)
 
 
 def test_needs_the_filter(tmp_path):
     with pytest.raises(PolicyValidationError, match='notify-exposed-keys needs the exposed-keys'):
         load_policies({'name': 'p', 'resource': 'iam-user', 'actions': [NOTIFY]},
-                      StubFactory(), tmp_path)
+                      StubFactory('iam', 'sqs'), tmp_path)
 
 
 def test_sns_transport_declares_publish(tmp_path):
     sns = dict(NOTIFY, transport={'type': 'sns', 'topic': 'custodian-mailer'})
-    [policy] = load_policies(dict(POLICY, actions=[sns]), StubFactory(), tmp_path)
+    [policy] = load_policies(dict(POLICY, actions=[sns]), StubFactory('iam', 'sqs'), tmp_path)
     assert set(policy.resource_manager.actions[0].get_permissions()) == {
         'iam:ListUserTags', 'iam:TagUser', 'iam:ListAccountAliases', 'sns:Publish'}
 
@@ -250,7 +232,7 @@ def test_sns_transport_declares_publish(tmp_path):
 def test_the_subject_reaches_the_mailer_as_written(tmp_path, written, variables):
     # c7n turns {{ }} into { } when it expands variables, and restores it for `notify` only.
     notify = dict(NOTIFY, subject=written)
-    [policy] = load_policies(dict(POLICY, actions=[notify]), StubFactory(), tmp_path)
+    [policy] = load_policies(dict(POLICY, actions=[notify]), StubFactory('iam', 'sqs'), tmp_path)
     policy.expand_variables(policy.get_variables(variables))
     [action] = policy.resource_manager.actions
     expected = written.replace('{region}', 'us-east-1').replace('{team}', variables.get(
