@@ -44,6 +44,20 @@ ROWS = [
     row('error', 'AKIAIOSFODNN9EXAMPLE', '', 'Exposed', '12345678919', '', '', '', ''),
 ]
 
+# What DescribeTrustedAdvisorCheckResult can fail with, and the advice the filters give:
+# (flight data name, code, message, expected in the policy's error).
+CHECK_ERRORS = [
+    ('subscription', 'SubscriptionRequiredException',
+     'AWS Premium Support Subscription is required to use this service.',
+     'needs a Business, Enterprise On-Ramp or Enterprise support plan on account 123456789012'),
+    ('access_denied', 'AccessDeniedException',
+     'User: arn:aws:sts::123456789012:assumed-role/custodian/run is not authorized to '
+     'perform: support:DescribeTrustedAdvisorCheckResult',
+     'IAM denied support:DescribeTrustedAdvisorCheckResult on account 123456789012; grant it'),
+    ('unknown_id', 'InvalidParameterValueException', 'Unknown ID: 12Fnkpl8Y5',
+     'Trusted Advisor does not know check id 12Fnkpl8Y5'),
+]
+
 
 def seed(rows=ROWS, status='error', users=USERS, errors=None):
     account = {'users': users, 'queues': ['custodian-mailer'],

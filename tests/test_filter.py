@@ -94,19 +94,10 @@ def test_headings_fall_back_to_the_documented_order(placebo_flight, tmp_path, ca
     assert 'could not read check headings (AccessDeniedException)' in caplog.text
 
 
-@pytest.mark.parametrize('name, code, message, expected', [
-    ('subscription', 'SubscriptionRequiredException',
-     'AWS Premium Support Subscription is required to use this service.',
-     'needs a Business, Enterprise On-Ramp or Enterprise support plan on account 123456789012'),
+@pytest.mark.parametrize('name, code, message, expected', scenario.CHECK_ERRORS + [
     ('unknown_id_premium', 'InvalidParameterValueException',
      'Unknown ID: 12Fnkpl8Y5. Amazon Web Services Premium Support Subscription is required',
      'needs a Business, Enterprise On-Ramp or Enterprise support plan'),
-    ('access_denied', 'AccessDeniedException',
-     'User: arn:aws:sts::123456789012:assumed-role/custodian/run is not authorized to '
-     'perform: support:DescribeTrustedAdvisorCheckResult',
-     'IAM denied support:DescribeTrustedAdvisorCheckResult on account 123456789012; grant it'),
-    ('unknown_id', 'InvalidParameterValueException', 'Unknown ID: 12Fnkpl8Y5',
-     'Trusted Advisor does not know check id 12Fnkpl8Y5'),
 ])
 def test_check_errors_fail_the_policy_with_advice(
         placebo_flight, tmp_path, name, code, message, expected):

@@ -107,16 +107,7 @@ def test_a_user_named_root_is_left_to_exposed_keys(placebo_flight, tmp_path, cap
     assert 'key:AKIAROOTKEY02EXAMPLE names IAM user root, left to exposed-keys' in caplog.text
 
 
-@pytest.mark.parametrize('name, code, message, expected', [
-    ('subscription', 'SubscriptionRequiredException',
-     'AWS Premium Support Subscription is required to use this service.',
-     'needs a Business, Enterprise On-Ramp or Enterprise support plan on account 123456789012'),
-    ('access_denied', 'AccessDeniedException',
-     'User: arn:aws:sts::123456789012:assumed-role/custodian/run is not authorized to '
-     'perform: support:DescribeTrustedAdvisorCheckResult',
-     'IAM denied support:DescribeTrustedAdvisorCheckResult on account 123456789012; grant it'),
-    ('unknown_id', 'InvalidParameterValueException', 'Unknown ID: 12Fnkpl8Y5',
-     'Trusted Advisor does not know check id 12Fnkpl8Y5'),
+@pytest.mark.parametrize('name, code, message, expected', scenario.CHECK_ERRORS + [
     ('internal', 'InternalServerError', 'Internal error',
      'could not be read on account 123456789012, so no key was changed; run the policy '
      'again later. AWS said: InternalServerError: Internal error'),
