@@ -39,8 +39,8 @@ class DeactivateExposedKeys(BaseAction):
     ``gone`` (the user no longer exists, or the key is not among its keys),
     ``no-key-id`` (Trusted Advisor named no key) or ``failed: <error code>``.
     Failures never stop the policy: later actions such as ``notify`` still
-    run. Outcomes are written to ``deactivate-exposed-keys.json`` in the policy's output folder and
-    counted in c7n metrics: ``ExposedKeysDeactivated``,
+    run. Outcomes are written to ``deactivate-exposed-keys.json`` in the
+    policy's output folder and counted in c7n metrics: ``ExposedKeysDeactivated``,
     ``ExposedKeysAlreadyInactive``, ``ExposedKeysGone``, ``ExposedKeysNoKeyId``
     and ``ExposedKeysFailed`` (alarm on the last).
 
